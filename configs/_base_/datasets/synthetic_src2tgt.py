@@ -1,0 +1,52 @@
+# Embedded synthetic benchmark: "synthetic" source -> "real" target street
+# scenes in the Cityscapes label space, generated on first use under
+# data/synthetic (see mmada/datasets/synthetic.py).
+bench_root = 'data/synthetic'
+dataset_type = 'SyntheticCityscapesDataset'
+crop_size = (128, 256)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+source_train = dict(
+    type=dataset_type,
+    bench_root=bench_root,
+    domain='source',
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=train_pipeline)
+# Fully labelled target training set (upper bound; active methods replace it).
+target_train = dict(
+    type=dataset_type,
+    bench_root=bench_root,
+    domain='target',
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=train_pipeline)
+target_val = dict(
+    type=dataset_type,
+    bench_root=bench_root,
+    domain='target',
+    data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+    pipeline=test_pipeline)
+# Batches of 2 source + 2 target images, as in the papers.
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteTwoDomainSampler', shuffle=True),
+    dataset=dict(type='TwoDomainDataset', source=source_train, target=target_train))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=target_val)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

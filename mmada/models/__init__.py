@@ -1,0 +1,7 @@
+from .data_preprocessors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .init import ImageNetPretrainedInit, PretrainedWeightsError
+from .losses import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403
+
+__all__ = ['ImageNetPretrainedInit', 'PretrainedWeightsError']

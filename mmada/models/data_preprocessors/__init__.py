@@ -1,0 +1,3 @@
+from .multi_domain import MultiDomainDataPreProcessor
+
+__all__ = ['MultiDomainDataPreProcessor']

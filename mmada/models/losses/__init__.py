@@ -1,0 +1,3 @@
+from .base import SEGMENTOR_OUTPUTS, BaseDomainLoss
+
+__all__ = ['BaseDomainLoss', 'SEGMENTOR_OUTPUTS']

@@ -1,0 +1,3 @@
+from .two_domain import TwoDomainSegmentor
+
+__all__ = ['TwoDomainSegmentor']

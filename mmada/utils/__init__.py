@@ -1,0 +1,4 @@
+from .config import prepare_cfg
+from .errors import UserFacingError
+
+__all__ = ['UserFacingError', 'prepare_cfg']
