@@ -1,0 +1,76 @@
+"""Export the queries of an active-learning round for human annotation.
+
+Example::
+
+    python tools/export_queries.py work_dirs/my_run --round 2 \
+        --out annotate/round_2 --data-root data/cityscapes --preview
+
+Writes ``masks/`` (255 where queried) and ``manifest.json`` (image paths,
+queried [row, col] coordinates, budget) into ``--out``.
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional
+
+from mmada.active.annotation_io import (AnnotationError, export_queries,
+                                        find_store)
+from mmada.active.label_store import LabelStoreError
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Export the queries of a round as PNG masks + manifest')
+    parser.add_argument(
+        'store',
+        help='work dir of the run (holding active_labels/) or the label '
+        'store folder itself')
+    parser.add_argument(
+        '--round',
+        type=int,
+        default=None,
+        help='round to export (default: the pending round, i.e. the '
+        'current round + 1)')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument(
+        '--data-root',
+        default=None,
+        help='folder the image keys are relative to (default: keys are '
+        'used as paths)')
+    parser.add_argument(
+        '--preview',
+        action='store_true',
+        help='also write the queried pixels over the images')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the tool.
+
+    Returns:
+        int: Exit code (1 on invalid input).
+    """
+    args = parse_args(argv)
+    try:
+        store = find_store(args.store)
+        round_index = (
+            store.current_round + 1 if args.round is None else args.round)
+        keys = store.load_queries(round_index).queries
+        paths = {
+            key: key if args.data_root is None else osp.join(
+                args.data_root, key)
+            for key in keys
+        }
+        manifest = export_queries(store, round_index, args.out, paths,
+                                  args.preview)
+    except (AnnotationError, LabelStoreError, OSError) as e:
+        print(f'error: {e}'.replace('\n', ' '), file=sys.stderr)
+        return 1
+    print(f'exported {len(keys)} image(s) of round {round_index} to '
+          f'{manifest}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

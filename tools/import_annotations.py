@@ -1,0 +1,54 @@
+"""Import human annotations of an active-learning round into the store.
+
+Example::
+
+    python tools/import_annotations.py work_dirs/my_run/active_labels \
+        --round 2 annotate/round_2_labels
+
+Every annotation is validated first; on any problem nothing is written and
+the tool exits with code 1.
+"""
+import argparse
+import sys
+from typing import List, Optional
+
+from mmada.active.annotation_io import (AnnotationError, find_store,
+                                        import_annotations)
+from mmada.active.label_store import LabelStoreError
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Validate annotation PNGs of a round and commit them')
+    parser.add_argument(
+        'store',
+        help='label store folder (<work_dir>/active_labels) or the work dir')
+    parser.add_argument(
+        '--round', type=int, required=True, help='round to import')
+    parser.add_argument('ann_dir', help='folder of the annotation PNGs')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the tool.
+
+    Returns:
+        int: Exit code (1 on invalid input).
+    """
+    args = parse_args(argv)
+    try:
+        store = find_store(args.store)
+        digest = import_annotations(store, args.round, args.ann_dir)
+    except (AnnotationError, LabelStoreError, OSError) as e:
+        print(f'error: {e}'.replace('\n', ' '), file=sys.stderr)
+        return 1
+    budget = store.budget_spent()
+    print(f'committed round {args.round} to {store.root}: '
+          f'{store.num_labelled()} labelled pixel(s), {budget["pixels"]} '
+          f'queried in total, digest {digest[:12]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
