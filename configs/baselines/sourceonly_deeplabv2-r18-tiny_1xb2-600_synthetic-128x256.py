@@ -4,6 +4,4 @@ _base_ = [
     '../_base_/datasets/synthetic_src2tgt.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_synthetic.py'
 ]
-train_dataloader = dict(
-    sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.source_train}})
+train_dataloader = {{_base_.source_only_train_dataloader}}

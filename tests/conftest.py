@@ -1,0 +1,77 @@
+"""Shared fixtures: a tiny synthetic benchmark and configs that use it."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PY = sys.executable
+TINY_GENERATOR = dict(
+    height=64, width=128, seed=0,
+    num_images={'source': {'train': 12, 'val': 4}, 'target': {'train': 12, 'val': 6}})
+
+
+def walk_dicts(obj):
+    """Every dict nested in a config value."""
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from walk_dicts(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from walk_dicts(v)
+
+
+def tiny_config(config: str, out_dir: str, bench_root: str, max_iters: int = 4,
+                checkpoint_interval: int = 2, **cfg_options) -> str:
+    """Write a copy of ``config`` shrunk to the tiny benchmark; return its path."""
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    for d in walk_dicts(cfg._cfg_dict):
+        if str(d.get('type', '')).endswith('SyntheticCityscapesDataset'):
+            d['bench_root'] = bench_root
+            d['generator'] = dict(TINY_GENERATOR)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if key in cfg:
+            cfg[key]['num_workers'] = 0
+            cfg[key]['persistent_workers'] = False
+    cfg.train_cfg.max_iters = max_iters
+    cfg.train_cfg.val_interval = max_iters
+    cfg.param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=max_iters,
+                                by_epoch=False, eta_min=0.0)]
+    cfg.default_hooks.checkpoint.interval = checkpoint_interval
+    cfg.default_hooks.logger.interval = 1
+    cfg.randomness = dict(seed=0, deterministic=False)
+    for dotted, value in cfg_options.items():  # assignment, not merge
+        *parents, last = dotted.split('.')
+        node = cfg
+        for name in parents:
+            node = node[int(name)] if isinstance(node, list) else node[name]
+        node[last] = value
+    os.makedirs(out_dir, exist_ok=True)
+    path = osp.join(out_dir, osp.basename(config))
+    cfg.dump(path)
+    return path
+
+
+def run_tool(args, timeout=600, env=None, check=True):
+    """Run a tools/ script in a subprocess; return the completed process."""
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    full_env.update(env or {})
+    proc = subprocess.run([PY] + list(args), cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def bench_root(tmp_path_factory):
+    """A tiny synthetic benchmark generated once per test session."""
+    from mmada.datasets.synthetic import SyntheticConfig, generate_benchmark
+    root = str(tmp_path_factory.mktemp('synthetic'))
+    generate_benchmark(root, SyntheticConfig(**TINY_GENERATOR), nproc=1)
+    return root
