@@ -1,13 +1,21 @@
 """Config adjustments shared by the command-line tools."""
 import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config
 
 
 def prepare_cfg(cfg: Config) -> Config:
     """Make a config runnable on this machine.
 
-    * Distributed runs without CUDA use the ``gloo`` backend (NCCL needs GPUs),
-      so ``tools/dist_train.sh`` also works on CPU-only machines.
+    Distributed runs without CUDA (``tools/dist_train.sh`` on a CPU-only
+    machine) need three things MMEngine 0.10.7 does not do by itself:
+
+    * the ``gloo`` backend (NCCL needs GPUs);
+    * the process group initialised here, because MMEngine's PyTorch launcher
+      calls ``torch.cuda.set_device`` first, which a CPU build lacks (the
+      Runner then sees an initialised group and skips its own init);
+    * ``device_ids=None`` for DistributedDataParallel, which refuses device
+      ids for CPU modules.
 
     Args:
         cfg: The loaded config (modified in place).
@@ -15,6 +23,12 @@ def prepare_cfg(cfg: Config) -> Config:
     Returns:
         Config: ``cfg``.
     """
-    if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return cfg
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
     return cfg
