@@ -1,0 +1,88 @@
+# GTA5 -> Cityscapes, MADA lineage (CAG-UDA / MADA / MADAv2): random rescale
+# of the long side to 2200 x U(0.5, 1.5) px (aspect kept, as CAG-UDA's
+# ``RandomSized(2200)``), random 896x512 crop, horizontal flip; batches of
+# 2 source + 2 target images (MADA's code used 4 + 4). Validation on
+# Cityscapes val at full resolution (2048x1024).
+# Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
+source_type = 'GTA5Dataset'
+source_root = 'data/gta5/'
+target_type = 'CityscapesDataset'
+target_root = 'data/cityscapes/'
+crop_size = (512, 896)  # (h, w)
+pad_size = (896, 512)  # (w, h)
+# keep_ratio rescales so that the long side is 2200 * ratio.
+rescale = dict(
+    type='RandomResize', scale=(2200, 2200), ratio_range=(0.5, 1.5),
+    keep_ratio=True)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    rescale,
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    # Only images smaller than the crop are padded (255 = ignored label).
+    dict(type='Pad', size=pad_size, pad_val=dict(img=0, seg=255)),
+    dict(type='PackSegInputs'),
+]
+source_pipeline = train_pipeline
+target_pipeline = train_pipeline
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]
+# Default size-mismatch policy of GTA5Dataset: pairs listed in
+# data/gta5/size_mismatch.json are skipped (see mmada/datasets/gta5.py).
+source_train = dict(
+    type=source_type,
+    data_root=source_root,
+    data_prefix=dict(img_path='images', seg_map_path='labels'),
+    pipeline=source_pipeline)
+# Fully labelled target training set (upper bound; active methods replace it).
+target_train = dict(
+    type=target_type,
+    data_root=target_root,
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=target_pipeline)
+target_val = dict(
+    type=target_type,
+    data_root=target_root,
+    data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+    pipeline=test_pipeline)
+# Batches of 2 source + 2 target images (batch_size is per domain).
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteTwoDomainSampler', shuffle=True),
+    dataset=dict(type='TwoDomainDataset', source=source_train, target=target_train))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=target_val)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
+# Single-domain loader of the source-only baseline (replaces train_dataloader).
+source_only_train_dataloader = dict(
+    _delete_=True,
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=source_train)

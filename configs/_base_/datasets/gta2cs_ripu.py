@@ -1,0 +1,90 @@
+# GTA5 -> Cityscapes, RIPU lineage (AdvEnt / FADA / RIPU / CBDA): source
+# resized to 1280x720, target to 1280x640, horizontal flip; batches of
+# 2 source + 2 target images. Validation on Cityscapes val at 1280x640 with
+# predictions upsampled to the full-resolution (2048x1024) labels; the papers'
+# flip averaging is ``tools/test.py --tta`` (``tta_pipeline`` below).
+# Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
+source_type = 'GTA5Dataset'
+source_root = 'data/gta5/'
+target_type = 'CityscapesDataset'
+target_root = 'data/cityscapes/'
+source_scale = (1280, 720)  # (w, h)
+target_scale = (1280, 640)
+test_scale = (1280, 640)
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=source_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=target_scale, keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=test_scale, keep_ratio=True),
+    # Labels are loaded after Resize: evaluation is at full resolution.
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale=test_scale, keep_ratio=True)],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]
+# Default size-mismatch policy of GTA5Dataset: pairs listed in
+# data/gta5/size_mismatch.json are skipped (see mmada/datasets/gta5.py).
+source_train = dict(
+    type=source_type,
+    data_root=source_root,
+    data_prefix=dict(img_path='images', seg_map_path='labels'),
+    pipeline=source_pipeline)
+# Fully labelled target training set (upper bound; active methods replace it).
+target_train = dict(
+    type=target_type,
+    data_root=target_root,
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=target_pipeline)
+target_val = dict(
+    type=target_type,
+    data_root=target_root,
+    data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+    pipeline=test_pipeline)
+# Batches of 2 source + 2 target images (batch_size is per domain).
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteTwoDomainSampler', shuffle=True),
+    dataset=dict(type='TwoDomainDataset', source=source_train, target=target_train))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=target_val)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
+# Single-domain loader of the source-only baseline (replaces train_dataloader).
+source_only_train_dataloader = dict(
+    _delete_=True,
+    batch_size=2,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=source_train)

@@ -1,0 +1,3 @@
+from .subset_metric import SubsetIoUMetric
+
+__all__ = ['SubsetIoUMetric']
