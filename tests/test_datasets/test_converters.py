@@ -156,11 +156,16 @@ def expected(table, ids):
 
 def run_converter(name, *args):
     """Run a converter in-process (fast); returns its exit code."""
-    if CONVERTERS not in sys.path:
+    import importlib.util
+    if CONVERTERS not in sys.path:  # the converters import label_conversion
         sys.path.insert(0, CONVERTERS)
-    import importlib
-    module = importlib.import_module(name)
-    return module.main([str(a) for a in args])
+    module_name = f'_converter_{name}'
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            module_name, osp.join(CONVERTERS, f'{name}.py'))
+        sys.modules[module_name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[module_name])
+    return sys.modules[module_name].main([str(a) for a in args])
 
 
 def run_cli(name, *args):

@@ -24,8 +24,9 @@ are void). Usage::
 import os.path as osp
 import sys
 
-from common import (ConversionError, base_parser, convert_all, make_jobs,
-                    pair_files, require_dirs, run_main, summary, write_stats)
+from label_conversion import (
+    ConversionError, base_parser, convert_all, make_jobs, pair_files,
+    require_dirs, run_main, summary, write_stats)
 
 IMG_SUFFIX = '_leftImg8bit.png'
 LABEL_SUFFIX = '_gtFine_labelIds.png'

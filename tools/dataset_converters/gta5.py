@@ -22,8 +22,9 @@ import json
 import os.path as osp
 import sys
 
-from common import (base_parser, convert_all, make_jobs, pair_files, run_main,
-                    summary, write_stats)
+from label_conversion import (
+    base_parser, convert_all, make_jobs, pair_files, run_main, summary,
+    write_stats)
 
 MISMATCH_FILE = 'size_mismatch.json'
 

@@ -18,8 +18,9 @@ Usage::
 """
 import sys
 
-from common import (base_parser, convert_all, make_jobs, pair_files, run_main,
-                    summary, write_stats)
+from label_conversion import (
+    base_parser, convert_all, make_jobs, pair_files, run_main, summary,
+    write_stats)
 
 
 def convert(args) -> None:

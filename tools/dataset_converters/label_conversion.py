@@ -26,10 +26,12 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from mmada.datasets.utils import (CITYSCAPES_CLASSES, CITYSCAPES_ID_TO_TRAINID,
-                                  DOCS_PAGE, SYNTHIA_ID_TO_TRAINID,
-                                  class_pixel_counts, id_lut, image_size,
-                                  to_train_ids)
+# Runs from a checkout without installing mmada too.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmada.datasets.utils import (  # noqa: E402
+    CITYSCAPES_CLASSES, CITYSCAPES_ID_TO_TRAINID, DOCS_PAGE,
+    SYNTHIA_ID_TO_TRAINID, class_pixel_counts, id_lut, image_size,
+    to_train_ids)
 
 STATS_FILE = 'sample_class_stats.json'
 TRAIN_ID_SUFFIX = '_labelTrainIds.png'
