@@ -1,7 +1,15 @@
+from .active_dataset import ActiveTargetDataset
+from .gta5 import GTA5Dataset
+from .synscapes import SynscapesDataset
+from .synthia import SynthiaDataset
 from .synthetic import SyntheticCityscapesDataset, generate_benchmark, generate_scene
+from .transforms import LoadActiveLabels
 from .two_domain import InfiniteTwoDomainSampler, TwoDomainDataset
+from .utils import DatasetNotFoundError
 
 __all__ = [
+    'ActiveTargetDataset', 'LoadActiveLabels', 'GTA5Dataset', 'SynscapesDataset',
+    'SynthiaDataset', 'DatasetNotFoundError',
     'SyntheticCityscapesDataset', 'generate_benchmark', 'generate_scene',
     'InfiniteTwoDomainSampler', 'TwoDomainDataset'
 ]

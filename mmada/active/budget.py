@@ -1,0 +1,140 @@
+"""Annotation budgets in the papers' units, split over acquisition rounds."""
+import math
+from typing import Optional, Sequence, Tuple
+
+import torch
+
+from mmada.active.base import BaseUnit
+
+BUDGET_TYPES = ('ratio', 'pixels_per_image', 'images')
+
+
+def split_over_rounds(total: float, num_rounds: int, round_index: int) -> int:
+    """Integer share of ``total`` for a round, exact over the schedule.
+
+    Round ``i`` gets ``floor(i * total / N) - floor((i - 1) * total / N)``,
+    so the shares sum to ``floor(total)`` and never exceed it.
+
+    Args:
+        total: Budget of the whole schedule.
+        num_rounds: Number of rounds N.
+        round_index: 1-based round i.
+
+    Returns:
+        int: The round's share.
+    """
+    if not 1 <= round_index <= num_rounds:
+        raise ValueError(f'round_index must be in [1, {num_rounds}], got {round_index}')
+    return (math.floor(round_index * total / num_rounds) -
+            math.floor((round_index - 1) * total / num_rounds))
+
+
+def unit_pixels(unit: BaseUnit, shape: Sequence[int]) -> int:
+    """Nominal number of pixels of one unit (its footprint at the centre)."""
+    h, w = int(shape[0]), int(shape[1])
+    centre = torch.tensor([(h // 2) * w + w // 2])
+    return int(unit.footprint(centre, (h, w)).sum())
+
+
+class Budget:
+    """How much may be labelled, in the papers' units.
+
+    * ``type='ratio'``: ``value`` is the fraction of all target pixels
+      labelled by the end (RIPU RA: 0.022 = 2.2%). Each round gives every
+      image ``ceil(H * W * r / unit_pixels)`` units with ``r = value /
+      num_rounds`` (RIPU's per-round rule; for squares ``unit_pixels =
+      (2k+1)^2``). Dataset-wide allocators share the sum of these freely.
+    * ``type='pixels_per_image'``: ``value`` clicks per image by the end
+      (RIPU PA: 40), split exactly over rounds. A click is a click at any
+      resolution: the count is *not* rescaled with the label resolution
+      (only the suppression radius k is a length; see docs/acquisition.md).
+    * ``type='images'``: ``value`` whole images by the end, split exactly
+      over rounds (MADA); needs a dataset-wide allocator.
+
+    Args:
+        type: One of ``'ratio'``, ``'pixels_per_image'``, ``'images'``.
+        value: The budget of the whole schedule.
+        num_rounds: Number of acquisition rounds.
+    """
+
+    def __init__(self, type: str, value: float, num_rounds: int) -> None:
+        if type not in BUDGET_TYPES:
+            raise ValueError(f'budget type must be one of {BUDGET_TYPES}, got {type!r}')
+        if not isinstance(num_rounds, int) or num_rounds < 1:
+            raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
+        value = float(value)
+        if not value > 0:
+            raise ValueError(f'budget value must be > 0, got {value}')
+        if type == 'ratio' and value > 1:
+            raise ValueError(f'a ratio budget must be in (0, 1], got {value}')
+        if type != 'ratio' and value != int(value):
+            raise ValueError(f'a {type} budget must be a whole number, got {value}')
+        if type != 'ratio' and value < num_rounds:
+            raise ValueError(
+                f'{type} budget {value:g} is smaller than the number of rounds '
+                f'({num_rounds}): some rounds would select nothing')
+        self.type = type
+        self.value = value
+        self.num_rounds = num_rounds
+
+    @property
+    def ratio(self) -> Optional[float]:
+        """The budget as a fraction of the pool, when it is one."""
+        return self.value if self.type == 'ratio' else None
+
+    def units_per_image(self, shape: Sequence[int], unit: BaseUnit,
+                        round_index: int) -> int:
+        """Units one image contributes to a round's budget.
+
+        Args:
+            shape: (H, W) of the image's label map.
+            unit: The selection unit.
+            round_index: 1-based round.
+
+        Returns:
+            int: Number of units (0 for image budgets: see ``round_units``).
+        """
+        if self.type == 'ratio':
+            h, w = shape
+            r = self.value / self.num_rounds
+            return math.ceil(h * w * r / unit_pixels(unit, shape))
+        if self.type == 'pixels_per_image':
+            return split_over_rounds(self.value, self.num_rounds, round_index)
+        return 1  # an image is at most one unit
+
+    def round_units(self, shapes: Sequence[Tuple[int, int]], unit: BaseUnit,
+                    round_index: int) -> int:
+        """Total units of a round over the whole pool.
+
+        Args:
+            shapes: (H, W) of every pool image.
+            unit: The selection unit.
+            round_index: 1-based round.
+
+        Returns:
+            int: The round's budget in units.
+        """
+        if self.type == 'images':
+            n = split_over_rounds(self.value, self.num_rounds, round_index)
+            if self.value > len(shapes):
+                raise ValueError(f'budget of {self.value:g} images exceeds the pool '
+                                 f'({len(shapes)} images)')
+            return n
+        return sum(self.units_per_image(s, unit, round_index) for s in shapes)
+
+    def check_pool(self, shapes: Sequence[Tuple[int, int]]) -> None:
+        """Refuse budgets larger than the pool.
+
+        Args:
+            shapes: (H, W) of every pool image.
+        """
+        if not shapes:
+            raise ValueError('the target pool is empty')
+        if self.type == 'images' and self.value > len(shapes):
+            raise ValueError(f'budget of {self.value:g} images exceeds the pool '
+                             f'({len(shapes)} images)')
+        if self.type == 'pixels_per_image':
+            smallest = min(h * w for h, w in shapes)
+            if self.value > smallest:
+                raise ValueError(f'{self.value:g} pixels per image exceeds the smallest '
+                                 f'image ({smallest} pixels)')

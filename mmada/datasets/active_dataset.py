@@ -1,0 +1,102 @@
+"""Target dataset whose labels are the ones acquired so far."""
+import copy
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+from mmengine.dataset import BaseDataset, Compose
+
+from mmada.registry import DATASETS
+
+
+@DATASETS.register_module()
+class ActiveTargetDataset:
+    """Wraps a target segmentation dataset with an active label store.
+
+    Training samples go through the wrapped dataset's pipeline, in which
+    :class:`~mmada.datasets.transforms.LoadActiveLabels` (instead of
+    ``LoadAnnotations``) reads the latest committed labels of the image from
+    the store on disk: 255 where nothing was acquired. Dataloader worker
+    processes therefore see every new round without being rebuilt.
+
+    Acquisition reads images through ``acquisition_pipeline``, which must not
+    load annotations: ground truth only reaches training through an oracle.
+
+    Args:
+        dataset: Config (or instance) of the target dataset; its ``pipeline``
+            is the training pipeline.
+        label_store_dir: Folder of the label store. ``None`` until
+            :class:`~mmada.engine.ActiveIterBasedTrainLoop` sets it to
+            ``<work_dir>/active_labels``.
+        acquisition_pipeline: Pipeline used to score images (no labels).
+    """
+
+    def __init__(self,
+                 dataset: Union[dict, BaseDataset],
+                 label_store_dir: Optional[str] = None,
+                 acquisition_pipeline: Sequence[dict] = (
+                     dict(type='LoadImageFromFile'), dict(type='PackSegInputs'))
+                 ) -> None:
+        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.label_store_dir = label_store_dir
+        for t in acquisition_pipeline:
+            if 'Annotation' in str(t.get('type', '')) or 'ActiveLabels' in str(t.get('type', '')):
+                raise ValueError(
+                    'acquisition_pipeline must not load labels (ground truth only '
+                    f'reaches training through the oracle), got {t}')
+        self.acquisition_pipeline = Compose(list(acquisition_pipeline))
+        self._img_dir = self.dataset.data_prefix.get('img_path', '')
+
+    @property
+    def metainfo(self) -> dict:
+        """Meta information of the wrapped dataset."""
+        return copy.deepcopy(self.dataset.metainfo)
+
+    @property
+    def ignore_index(self) -> int:
+        return self.dataset.ignore_index
+
+    def full_init(self) -> None:
+        """Fully initialise the wrapped dataset."""
+        self.dataset.full_init()
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def key(self, idx: int) -> str:
+        """Store key of image ``idx``: its path relative to the image folder."""
+        path = self.dataset.get_data_info(idx)['img_path']
+        return osp.relpath(path, self._img_dir) if self._img_dir else path
+
+    def keys(self) -> List[str]:
+        """Store keys of every image, in dataset order."""
+        return [self.key(i) for i in range(len(self))]
+
+    def img_path(self, idx: int) -> str:
+        """Path of image ``idx``."""
+        return self.dataset.get_data_info(idx)['img_path']
+
+    def gt_path(self, idx: int) -> str:
+        """Ground-truth label file of image ``idx`` (for the oracle only)."""
+        return self.dataset.get_data_info(idx)['seg_map_path']
+
+    def _info(self, idx: int) -> dict:
+        info = self.dataset.get_data_info(idx)
+        info['active_key'] = osp.relpath(info['img_path'], self._img_dir) \
+            if self._img_dir else info['img_path']
+        info['active_store'] = self.label_store_dir
+        info['active_num_classes'] = len(self.dataset.metainfo['classes'])
+        return info
+
+    def __getitem__(self, idx: int) -> dict:
+        if self.label_store_dir is None:
+            raise RuntimeError(
+                'ActiveTargetDataset.label_store_dir is not set: train with '
+                "train_cfg=dict(type='ActiveIterBasedTrainLoop', ...) (it puts the "
+                'store under <work_dir>/active_labels) or set label_store_dir.')
+        return self.dataset.pipeline(self._info(idx))
+
+    def acquisition_sample(self, idx: int) -> dict:
+        """Image ``idx`` prepared for scoring (no labels)."""
+        info = self.dataset.get_data_info(idx)
+        info['active_key'] = self.key(idx)
+        return self.acquisition_pipeline(info)

@@ -1,0 +1,3 @@
+from .active_labels import LoadActiveLabels
+
+__all__ = ['LoadActiveLabels']

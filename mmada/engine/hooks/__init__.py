@@ -1,0 +1,3 @@
+from .active_learning_hook import ActiveLearningHook
+
+__all__ = ['ActiveLearningHook']
