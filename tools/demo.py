@@ -4,17 +4,21 @@
 method with ``tools/train.py`` (one subprocess each, as a user would) and
 prints the target-val mIoU of every method side by side.
 """
+import os.path as osp
+import sys
+
+# Run as `python tools/X.py`, Python puts tools/ first on sys.path, where
+# tools/select.py would shadow the standard library's `select`: use the
+# repository root instead (which also makes `mmada` importable).
+sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
 import glob
 import json
 import os
-import os.path as osp
 import subprocess
-import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 # (name shown in the table, config, extra --cfg-options)
 METHODS = [

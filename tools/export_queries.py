@@ -8,9 +8,14 @@ Example::
 Writes ``masks/`` (255 where queried) and ``manifest.json`` (image paths,
 queried [row, col] coordinates, budget) into ``--out``.
 """
-import argparse
 import os.path as osp
 import sys
+
+# Run as `python tools/X.py`, Python puts tools/ first on sys.path, where
+# tools/select.py would shadow the standard library's `select`: use the
+# repository root instead (which also makes `mmada` importable).
+sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
+import argparse
 from typing import List, Optional
 
 from mmada.active.annotation_io import (AnnotationError, export_queries,

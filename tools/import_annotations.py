@@ -8,8 +8,14 @@ Example::
 Every annotation is validated first; on any problem nothing is written and
 the tool exits with code 1.
 """
-import argparse
+import os.path as osp
 import sys
+
+# Run as `python tools/X.py`, Python puts tools/ first on sys.path, where
+# tools/select.py would shadow the standard library's `select`: use the
+# repository root instead (which also makes `mmada` importable).
+sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
+import argparse
 from typing import List, Optional
 
 from mmada.active.annotation_io import (AnnotationError, find_store,

@@ -1,13 +1,17 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
-import argparse
-import os
 import os.path as osp
 import sys
+
+# Run as `python tools/X.py`, Python puts tools/ first on sys.path, where
+# tools/select.py would shadow the standard library's `select`: use the
+# repository root instead (which also makes `mmada` importable).
+sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
+import argparse
+import os
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmada.utils import UserFacingError, prepare_cfg  # noqa: E402
 
 

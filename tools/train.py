@@ -3,17 +3,21 @@
 Parses mmseg's flags and hands the config to MMEngine's Runner; all behaviour
 lives in registered mmada / mmseg components.
 """
+import os.path as osp
+import sys
+
+# Run as `python tools/X.py`, Python puts tools/ first on sys.path, where
+# tools/select.py would shadow the standard library's `select`: use the
+# repository root instead (which also makes `mmada` importable).
+sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
 import logging
 import os
-import os.path as osp
-import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import UserFacingError, prepare_cfg  # noqa: E402
 

@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 
+from mmada.active.allocators import pixels_per_image
 from mmada.active.base import BaseUnit
 
 BUDGET_TYPES = ('ratio', 'pixels_per_image', 'images')
@@ -44,10 +45,13 @@ class Budget:
       image ``ceil(H * W * r / unit_pixels)`` units with ``r = value /
       num_rounds`` (RIPU's per-round rule; for squares ``unit_pixels =
       (2k+1)^2``). Dataset-wide allocators share the sum of these freely.
-    * ``type='pixels_per_image'``: ``value`` clicks per image by the end
-      (RIPU PA: 40), split exactly over rounds. A click is a click at any
-      resolution: the count is *not* rescaled with the label resolution
-      (only the suppression radius k is a length; see docs/acquisition.md).
+    * ``type='pixels_per_image'``: ``value`` pixels per image by the end
+      (RIPU PA: 40), split over rounds. With ``reference_size`` (RIPU: 40 px
+      at (640, 1280)) the count keeps the same density at the selection
+      resolution: :func:`~mmada.active.allocators.pixels_per_image` scales it
+      by the area ratio per round, as the authors' code does (1024x2048:
+      20 per round); without it, exactly ``value`` pixels per image are
+      split over the rounds.
     * ``type='images'``: ``value`` whole images by the end, split exactly
       over rounds (MADA); needs a dataset-wide allocator.
 
@@ -55,9 +59,12 @@ class Budget:
         type: One of ``'ratio'``, ``'pixels_per_image'``, ``'images'``.
         value: The budget of the whole schedule.
         num_rounds: Number of acquisition rounds.
+        reference_size: (H, W) at which a ``pixels_per_image`` budget is
+            stated.
     """
 
-    def __init__(self, type: str, value: float, num_rounds: int) -> None:
+    def __init__(self, type: str, value: float, num_rounds: int,
+                 reference_size: Optional[Sequence[int]] = None) -> None:
         if type not in BUDGET_TYPES:
             raise ValueError(f'budget type must be one of {BUDGET_TYPES}, got {type!r}')
         if not isinstance(num_rounds, int) or num_rounds < 1:
@@ -73,9 +80,12 @@ class Budget:
             raise ValueError(
                 f'{type} budget {value:g} is smaller than the number of rounds '
                 f'({num_rounds}): some rounds would select nothing')
+        if reference_size is not None and type != 'pixels_per_image':
+            raise ValueError('reference_size only applies to pixels_per_image budgets')
         self.type = type
         self.value = value
         self.num_rounds = num_rounds
+        self.reference_size = None if reference_size is None else tuple(reference_size)
 
     @property
     def ratio(self) -> Optional[float]:
@@ -99,6 +109,9 @@ class Budget:
             r = self.value / self.num_rounds
             return math.ceil(h * w * r / unit_pixels(unit, shape))
         if self.type == 'pixels_per_image':
+            if self.reference_size is not None:
+                return pixels_per_image(int(self.value), self.reference_size, shape,
+                                        self.num_rounds)
             return split_over_rounds(self.value, self.num_rounds, round_index)
         return 1  # an image is at most one unit
 
@@ -135,6 +148,6 @@ class Budget:
                              f'({len(shapes)} images)')
         if self.type == 'pixels_per_image':
             smallest = min(h * w for h, w in shapes)
-            if self.value > smallest:
+            if self.reference_size is None and self.value > smallest:
                 raise ValueError(f'{self.value:g} pixels per image exceeds the smallest '
                                  f'image ({smallest} pixels)')

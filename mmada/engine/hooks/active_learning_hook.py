@@ -24,6 +24,12 @@ from mmada.registry import ACQUISITIONS, HOOKS
 from mmada.utils.errors import UserFacingError
 
 CKPT_KEY = 'active_learning'
+_REQUIRED = ('rounds', 'budget', 'scorer', 'unit')
+DEFAULTS = dict(
+    allocator=dict(type='PerImageAllocator'),
+    oracle=dict(type='GroundTruthOracle'),
+    seed=0,
+    num_vis=4)
 
 
 class _Progress:
@@ -82,6 +88,12 @@ class ActiveLearningHook(Hook):
     The round, budget spent and store digest are saved in every checkpoint;
     ``--resume`` restores the store to exactly the checkpoint's rounds.
 
+    Settings come from the constructor or, for those left ``None``, from the
+    config's top-level ``active_learning`` dict (see :meth:`configure`);
+    ``rounds`` defaults to the config's ``active_rounds``, which the
+    ``schedule_*_active.py`` schedules set (MMEngine forbids two ``_base_``
+    files defining the same key, so schedule and method keep apart).
+
     Args:
         rounds: Iterations (1-based, as logged) after which a round runs.
         budget: Budget config, see :class:`mmada.active.budget.Budget`.
@@ -93,38 +105,89 @@ class ActiveLearningHook(Hook):
             and stops training for human annotation.
         seed: Seed of random scorers (combined with round and image index).
         num_vis: Number of images drawn with their queried areas per round.
+        cfg_key: Name of the config section with the settings.
     """
     priority = 'LOW'  # after the optimiser step, before CheckpointHook
 
     def __init__(self,
-                 rounds: Sequence[int],
-                 budget: dict,
-                 scorer: dict,
-                 unit: dict,
-                 allocator: dict = dict(type='PerImageAllocator'),
-                 oracle: Optional[dict] = dict(type='GroundTruthOracle'),
-                 seed: int = 0,
-                 num_vis: int = 4) -> None:
-        rounds = [int(r) for r in rounds]
-        if not rounds or any(r <= 0 for r in rounds) or sorted(set(rounds)) != rounds:
-            raise ValueError(f'rounds must be increasing positive iterations, got {rounds}')
-        self.rounds = rounds
-        self.budget = Budget(**budget, num_rounds=len(rounds))
-        self.scorer = ACQUISITIONS.build(scorer)
-        self.unit = ACQUISITIONS.build(unit)
-        self.allocator_cfg = dict(allocator)
-        ACQUISITIONS.build(self.allocator_cfg)  # fail early on config errors
-        self.oracle_cfg = oracle
-        self.seed = int(seed)
-        self.num_vis = int(num_vis)
+                 rounds: Optional[Sequence[int]] = None,
+                 budget: Optional[dict] = None,
+                 scorer: Optional[dict] = None,
+                 unit: Optional[dict] = None,
+                 allocator: Optional[dict] = None,
+                 oracle: Optional[dict] = None,
+                 seed: Optional[int] = None,
+                 num_vis: Optional[int] = None,
+                 cfg_key: str = 'active_learning') -> None:
+        self._args = dict(rounds=rounds, budget=budget, scorer=scorer, unit=unit,
+                          allocator=allocator, oracle=oracle, seed=seed, num_vis=num_vis)
+        self.cfg_key = cfg_key
         self.store = None
         self.dataset = None
         self.pending_round = 0
+        self._pool_shapes = None
+        if all(v is not None for k, v in self._args.items() if k in _REQUIRED):
+            self._configure_or_explain({})
+
+    def configure(self, cfg_section: dict) -> None:
+        """Build the acquisition pieces; refuse bad settings before training.
+
+        Arguments given to the constructor win over ``cfg_section`` (the
+        config's top-level ``active_learning`` dict, which merges across
+        ``_base_`` files: schedules set ``rounds``, methods the rest).
+
+        Args:
+            cfg_section: Settings from the config.
+        """
+        args = dict(DEFAULTS)
+        args.update({k: v for k, v in dict(cfg_section).items()})
+        args.update({k: v for k, v in self._args.items() if v is not None})
+        unknown = sorted(set(args) - set(DEFAULTS) - set(_REQUIRED))
+        if unknown:
+            raise ValueError(f'ActiveLearningHook: unknown settings {unknown}')
+        missing = [k for k in _REQUIRED if args.get(k) is None]
+        if missing:
+            raise ValueError(
+                f'ActiveLearningHook: missing {missing}; give them to the hook or '
+                f'in the config section `{self.cfg_key} = dict(...)`')
+        rounds = [int(r) for r in args['rounds']]
+        if not rounds or any(r <= 0 for r in rounds) or sorted(set(rounds)) != rounds:
+            raise ValueError(f'rounds must be increasing positive iterations, got {rounds}')
+        self.rounds = rounds
+        self.budget = Budget(**args['budget'], num_rounds=len(rounds))
+        self.scorer = ACQUISITIONS.build(args['scorer'])
+        self.unit = ACQUISITIONS.build(args['unit'])
+        self.allocator_cfg = dict(args['allocator'])
+        ACQUISITIONS.build(self.allocator_cfg)  # fail early on config errors
+        self.oracle_cfg = args['oracle']
+        self.seed = int(args['seed'])
+        self.num_vis = int(args['num_vis'])
+        self.settings = args
+
+    def _configure_or_explain(self, section: dict) -> None:
+        try:
+            self.configure(section)
+        except (ValueError, KeyError, TypeError) as err:
+            raise UserFacingError(f'invalid active learning settings: {err}') from err
 
     # ------------------------------------------------------------------ setup
     def before_run(self, runner) -> None:
-        """Find the active dataset and open (or archive) its label store."""
+        """Configure, find the active dataset, open (or archive) its store."""
+        self.attach(runner, archive_existing=not runner._resume)
+
+    def attach(self, runner, archive_existing: bool) -> None:
+        """Configure from ``runner.cfg`` and open the label store.
+
+        Args:
+            runner: The runner (its train loop must be buildable).
+            archive_existing: Move a non-empty store aside (a new run must
+                not continue on the labels of an earlier one).
+        """
         from mmada.active.label_store import LabelStore
+        section = dict(runner.cfg.get(self.cfg_key, {}))
+        if 'rounds' not in section and runner.cfg.get('active_rounds') is not None:
+            section['rounds'] = runner.cfg.active_rounds
+        self._configure_or_explain(section)
         loop = runner.train_loop
         self.dataset = find_active_dataset(loop.dataloader.dataset)
         if self.dataset is None:
@@ -139,8 +202,12 @@ class ActiveLearningHook(Hook):
             raise UserFacingError(
                 f'ActiveLearningHook: round iterations {self.rounds} exceed '
                 f'max_iters={loop.max_iters}.')
+        try:
+            self.budget.check_pool(self._shapes())
+        except ValueError as err:
+            raise UserFacingError(f'invalid active learning budget: {err}') from err
         root = self.dataset.label_store_dir
-        if is_main_process() and not runner._resume and LabelStore.exists(root):
+        if is_main_process() and archive_existing and LabelStore.exists(root):
             store = LabelStore(root)
             if store.current_round > 0:
                 backup = f'{root}.bak-{time.strftime("%Y%m%d_%H%M%S")}'
@@ -151,7 +218,6 @@ class ActiveLearningHook(Hook):
         barrier()
         self.store = LabelStore(root, num_classes=self._num_classes(),
                                 ignore_index=self.dataset.ignore_index)
-        self._pool_shapes = None
 
     def _num_classes(self) -> int:
         return len(self.dataset.metainfo['classes'])
