@@ -1,0 +1,135 @@
+"""Cost of an acquisition round: scoring + selection versus the forward pass.
+
+Part 1 (time): for each image of a pool, the segmentor's forward pass
+(inference + upsampling + softmax, as the hook does) is timed separately from
+scoring + greedy selection + allocation, for several scorers/units.
+Part 2 (memory): a whole round over pools of growing size runs in a fresh
+process each, and its peak resident memory is reported; goal: flat in the
+pool size (the hook keeps one image's maps at a time and only the budget's
+worth of candidates).
+
+    python tools/benchmarks/acquisition.py [--size 256 512] [--pool 20]
+"""
+import argparse
+import json
+import os.path as osp
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = sys.path[0]
+
+PIECES = {
+    'random + 3x3 regions': (dict(type='RandomScorer'), dict(type='SquareRegionUnit', k=1)),
+    'entropy + 3x3 regions': (dict(type='EntropyScorer'), dict(type='SquareRegionUnit', k=1)),
+    'RIPU RA (k=1)': (dict(type='RIPUScorer', k=1), dict(type='SquareRegionUnit', k=1)),
+    'RIPU PA (k=32)': (dict(type='RIPUScorer', k=32, mode='pixel'),
+                       dict(type='PixelUnit', suppress_k=32)),
+    'CBDA (RIPU k=1, global)': (dict(type='ClassBalancedScorer',
+                                     scorer=dict(type='RIPUScorer', k=1)),
+                                dict(type='SquareRegionUnit', k=1)),
+}
+
+
+def build_model():
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from mmada.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
+    with DefaultScope.overwrite_default_scope('mmada'):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model.eval()
+
+
+def forward(model, img):
+    """(C, H, W) softmax at input resolution, as ActiveLearningHook does."""
+    from mmseg.structures import SegDataSample
+    h, w = img.shape[-2:]
+    sample = SegDataSample()
+    sample.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
+    pred = model.test_step(dict(inputs=[img], data_samples=[sample]))[0]
+    return pred.seg_logits.data.float().softmax(0)
+
+
+def run_round(model, pool, size, scorer_cfg, unit_cfg, global_alloc, seed=0):
+    """One round over a generated pool; returns per-image times."""
+    from mmada.active.allocators import GlobalTopNAllocator, PerImageAllocator
+    from mmada.active.base import ImageContext, RoundInfo
+    from mmada.registry import ACQUISITIONS
+    import mmada.active  # noqa: F401
+    h, w = size
+    scorer, unit = ACQUISITIONS.build(scorer_cfg), ACQUISITIONS.build(unit_cfg)
+    units = max(1, round(h * w * 0.022 / 5 / 9))
+    scorer.prepare_round(RoundInfo(1, 5, 19, pool * h * w, 0.022,
+                                   torch.zeros(19, dtype=torch.long)))
+    alloc = GlobalTopNAllocator() if global_alloc else PerImageAllocator()
+    alloc.reset(units * pool if global_alloc else units)
+    g = torch.Generator().manual_seed(seed)
+    t_fwd, t_sel = [], []
+    for i in range(pool):
+        img = torch.randint(0, 255, (3, h, w), generator=g, dtype=torch.uint8)
+        start = time.perf_counter()
+        with torch.no_grad():
+            probs = forward(model, img)
+        mid = time.perf_counter()
+        ctx = ImageContext(i, torch.zeros(h, w, dtype=torch.bool),
+                           torch.Generator().manual_seed(i))
+        score = scorer(probs, ctx)
+        scores, pos = unit.greedy(score, torch.zeros(h, w, dtype=torch.bool), alloc.max_units())
+        alloc.push(i, scores, pos, costs=unit.cost(pos, (h, w)))
+        end = time.perf_counter()
+        t_fwd.append(mid - start)
+        t_sel.append(end - mid)
+    alloc.result()
+    return t_fwd, t_sel
+
+
+def memory_child(pool, h, w):
+    model = build_model()
+    scorer, unit = PIECES['CBDA (RIPU k=1, global)']
+    run_round(model, pool, (h, w), scorer, unit, global_alloc=True)
+    print(json.dumps(dict(pool=pool, max_rss_mb=resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--size', type=int, nargs=2, default=(256, 512))
+    parser.add_argument('--pool', type=int, default=20)
+    parser.add_argument('--memory-pools', type=int, nargs='+', default=(25, 50, 100, 200))
+    parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    h, w = args.size
+    if args.child:
+        return memory_child(args.child, h, w)
+    model = build_model()
+    run_round(model, 2, (h, w), *PIECES['entropy + 3x3 regions'], global_alloc=False)
+    print(f'## Time per image, {h}x{w}, pool of {args.pool}, torch threads '
+          f'{torch.get_num_threads()} (median over the pool)\n')
+    print('| acquisition | forward ms | scoring + selection ms | selection / forward |')
+    print('|---|---:|---:|---:|')
+    for name, (scorer, unit) in PIECES.items():
+        fwd, sel = run_round(model, args.pool, (h, w), scorer, unit,
+                             global_alloc=name.startswith('CBDA'))
+        f, s = statistics.median(fwd), statistics.median(sel)
+        print(f'| {name} | {1000 * f:.1f} | {1000 * s:.1f} | {s / f:.2f} |')
+    print(f'\n## Peak memory of a CBDA round (global top-N) versus pool size, {h}x{w}\n')
+    print('| pool images | peak RSS MB |')
+    print('|---:|---:|')
+    for pool in args.memory_pools:
+        out = subprocess.run([sys.executable, __file__, '--child', str(pool), '--size',
+                              str(h), str(w)], capture_output=True, text=True, check=True)
+        rec = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f'| {pool} | {rec["max_rss_mb"]:.0f} |')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,97 @@
+"""Training-iteration time: TwoDomainSegmentor versus mmseg's EncoderDecoder.
+
+Same model (the synthetic benchmark's DeepLab-v2 R18), same total batch
+(2 source + 2 target images for the two-domain segmentor, 4 images for the
+plain one), same process; the two are timed in alternating blocks so that
+machine noise hits both. Reports the median iteration time of each and their
+ratio (goal: at most 1.05).
+
+    python tools/benchmarks/two_domain_overhead.py [--iters 20 --repeats 5]
+"""
+import argparse
+import os.path as osp
+import statistics
+import sys
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmada.registry import MODELS  # noqa: E402
+
+ROOT = sys.path[0]
+
+
+def batch(n, h, w, seed):
+    g = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(0, 255, (3, h, w), generator=g, dtype=torch.uint8) for _ in range(n)]
+    samples = []
+    for _ in range(n):
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, h, w), generator=g))
+        s.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w)))
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def build(two_domain: bool):
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
+    model_cfg = cfg.model
+    if not two_domain:
+        model_cfg.type = 'EncoderDecoder'
+        model_cfg.data_preprocessor = model_cfg.data_preprocessor.data_preprocessor
+    with DefaultScope.overwrite_default_scope('mmada'):
+        torch.manual_seed(0)
+        model = MODELS.build(model_cfg)
+    model.init_weights()
+    model.train()
+    optim = build_optim_wrapper(model, dict(
+        type='OptimWrapper', optimizer=dict(type='SGD', lr=1e-3, momentum=0.9)))
+    return model, optim
+
+
+def time_block(model, optim, data, iters):
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        model.train_step(data, optim)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--size', type=int, nargs=2, default=(128, 256))
+    args = parser.parse_args()
+    h, w = args.size
+    two, two_opt = build(True)
+    plain, plain_opt = build(False)
+    two_data = dict(source=batch(2, h, w, 0), target=batch(2, h, w, 1))
+    plain_data = batch(4, h, w, 0)
+    # warm-up
+    time_block(two, two_opt, two_data, 3)
+    time_block(plain, plain_opt, plain_data, 3)
+    t_two, t_plain, ratios = [], [], []
+    for _ in range(args.repeats):
+        a = statistics.median(time_block(plain, plain_opt, plain_data, args.iters))
+        b = statistics.median(time_block(two, two_opt, two_data, args.iters))
+        t_plain.append(a)
+        t_two.append(b)
+        ratios.append(b / a)
+    print(f'input {h}x{w}, batch 4 (2+2), torch threads {torch.get_num_threads()}, '
+          f'{args.repeats} repeats x {args.iters} iterations')
+    print(f'EncoderDecoder     median {1000 * statistics.median(t_plain):.1f} ms/iter')
+    print(f'TwoDomainSegmentor median {1000 * statistics.median(t_two):.1f} ms/iter')
+    print(f'ratio two-domain / plain: median {statistics.median(ratios):.3f} '
+          f'(per repeat: {", ".join(f"{r:.3f}" for r in ratios)})')
+
+
+if __name__ == '__main__':
+    main()
