@@ -53,8 +53,8 @@ def main() -> int:
     cfg.load_from, cfg.resume = None, False
     if args.export:
         cfg.setdefault('active_learning', {})['oracle'] = dict(type='ExportOracle')
-    prepare_cfg(cfg)
     try:
+        prepare_cfg(cfg)
         runner = Runner.from_cfg(cfg)
         hooks = [h for h in runner.hooks if isinstance(h, ActiveLearningHook)]
         if not hooks:

@@ -57,8 +57,8 @@ def main() -> int:
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
-    prepare_cfg(cfg)
     try:
+        prepare_cfg(cfg)
         Runner.from_cfg(cfg).test()
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)

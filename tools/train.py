@@ -68,8 +68,8 @@ def main() -> int:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
-    prepare_cfg(cfg)
     try:
+        prepare_cfg(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.train()
     except UserFacingError as err:

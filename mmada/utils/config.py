@@ -1,7 +1,25 @@
 """Config adjustments shared by the command-line tools."""
+import os.path as osp
+
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+
+from mmada.utils.errors import UserFacingError
+
+
+def _check_load_from(cfg: Config) -> None:
+    """A missing local ``load_from`` checkpoint is a message, not a traceback."""
+    path = cfg.get('load_from')
+    if not path or '://' in str(path) or cfg.get('resume') is True and \
+            osp.exists(osp.join(cfg.get('work_dir', ''), 'last_checkpoint')):
+        return
+    if not osp.exists(path):
+        raise UserFacingError(
+            f'load_from checkpoint {path} does not exist (looked for '
+            f'{osp.abspath(path)}). Train the model it comes from first (a '
+            "source-free config needs its source-only run), or set "
+            '--cfg-options load_from=/path/to/checkpoint.pth.')
 
 
 def prepare_cfg(cfg: Config) -> Config:
@@ -23,6 +41,7 @@ def prepare_cfg(cfg: Config) -> Config:
     Returns:
         Config: ``cfg``.
     """
+    _check_load_from(cfg)
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return cfg
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
