@@ -19,7 +19,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmada.registry import RUNNERS  # noqa: E402
-from mmada.utils import UserFacingError, prepare_cfg  # noqa: E402
+from mmada.utils import AnnotationRequired, UserFacingError, prepare_cfg  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,6 +72,9 @@ def main() -> int:
         prepare_cfg(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.train()
+    except AnnotationRequired as stop:
+        print(f'stopped: {stop}')
+        return 0
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
 from .config import prepare_cfg
-from .errors import UserFacingError
+from .errors import AnnotationRequired, UserFacingError
 
-__all__ = ['UserFacingError', 'prepare_cfg']
+__all__ = ['AnnotationRequired', 'UserFacingError', 'prepare_cfg']

@@ -200,3 +200,27 @@ def _annotate_from_ground_truth(manifest_path, bench_root, ann_dir):
         out = osp.join(ann_dir, item['annotation'])
         os.makedirs(osp.dirname(out), exist_ok=True)
         assert cv2.imwrite(out, ann)
+
+
+def test_training_stops_for_annotation_and_resumes_after_import(tmp_path, bench_root):
+    cfg = tiny_config(RANDOM_RA, str(tmp_path), bench_root, max_iters=4,
+                      checkpoint_interval=4, active_rounds=[2],
+                      **{'active_learning.oracle': dict(type='ExportOracle')})
+    work = str(tmp_path / 'w')
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', work])
+    assert 'stopped: queries of round 1' in proc.stdout
+    assert 'Iter(train) [3/4]' not in proc.stdout + proc.stderr
+    manifest = osp.join(work, 'queries', 'round_0001', 'manifest.json')
+    assert osp.exists(manifest) and osp.exists(osp.join(work, 'iter_2.pth'))
+    store = osp.join(work, 'active_labels')
+    assert LabelStore(store).current_round == 0
+    # Resuming before the import says what to do and trains nothing.
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', work, '--resume'])
+    assert 'still waiting for annotations' in proc.stdout
+    assert 'Iter(train) [3/4]' not in proc.stdout + proc.stderr
+    ann = str(tmp_path / 'ann')
+    _annotate_from_ground_truth(manifest, bench_root, ann)
+    run_tool(['tools/import_annotations.py', store, '--round', '1', ann])
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', work, '--resume'])
+    assert 'Iter(train) [4/4]' in proc.stdout + proc.stderr
+    assert LabelStore(store).current_round == 1 and LabelStore(store).num_labelled() > 0

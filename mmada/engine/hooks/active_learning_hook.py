@@ -21,7 +21,7 @@ from mmada.active.budget import Budget
 from mmada.active.cbda import imbalance_score
 from mmada.active import oracles as _oracles  # noqa: F401 (registers oracles)
 from mmada.registry import ACQUISITIONS, HOOKS
-from mmada.utils.errors import UserFacingError
+from mmada.utils.errors import AnnotationRequired, UserFacingError
 
 CKPT_KEY = 'active_learning'
 _REQUIRED = ('rounds', 'budget', 'scorer', 'unit')
@@ -233,9 +233,10 @@ class ActiveLearningHook(Hook):
         """Bring the label store back to the checkpoint's rounds."""
         if not runner._resume or self.store is None:
             return
+        from mmada.active.label_store import LabelStoreError, chain_digest
         state = checkpoint.get('meta', {}).get(CKPT_KEY)
-        if state is None:
-            state = dict(round=0)
+        if state is None:  # a checkpoint from before any round
+            state = dict(round=0, digest=chain_digest([]), round_digests=[])
         pending = int(state.get('pending_round', 0))
         if pending and self.store.current_round == pending:
             # Annotations of the exported round were imported while stopped.
@@ -245,12 +246,25 @@ class ActiveLearningHook(Hook):
                     f'(rounds 1..{pending - 1} differ); refusing to resume.')
             self.pending_round = 0
             return
+        if pending and self.store.current_round == pending - 1 and \
+                self.store.has_queries(pending):
+            raise AnnotationRequired(
+                f'round {pending} is still waiting for annotations: run '
+                f'tools/import_annotations.py {self.store.root} --round {pending} '
+                'ANNOTATION_DIR, then --resume again.')
+        if pending:
+            raise UserFacingError(
+                f'the checkpoint waits for the annotations of round {pending}, but '
+                f'the label store {self.store.root} has neither that round nor its '
+                'queries; resume from an earlier checkpoint.')
         if is_main_process():
-            self.store.restore(state)
+            try:
+                self.store.restore(state)
+            except LabelStoreError as err:
+                raise UserFacingError(f'cannot resume: {err}') from err
         barrier()
         self.store = type(self.store)(self.store.root, num_classes=self._num_classes(),
                                       ignore_index=self.store.ignore_index)
-        self.pending_round = pending
 
     # ----------------------------------------------------------------- rounds
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
@@ -268,13 +282,22 @@ class ActiveLearningHook(Hook):
                 'them with tools/import_annotations.py, then --resume.')
         self.run_round(runner.model, round_index, runner.work_dir, runner.logger)
         if self.pending_round:
-            runner.call_hook('after_train_epoch')
-            runner.save_checkpoint(runner.work_dir, f'iter_{it}.pth',
-                                   save_optimizer=True, save_param_scheduler=True)
-            raise SystemExit(
-                f'Stopped for annotation: queries of round {round_index} are in '
-                f'{self._query_dir(runner.work_dir, round_index)}. Import them with '
-                'tools/import_annotations.py and continue with --resume.')
+            self._stop_for_annotation(runner, it, round_index)
+
+    def _stop_for_annotation(self, runner, it: int, round_index: int) -> None:
+        """Checkpoint (marking the round pending) and stop the run."""
+        filename = f'iter_{it}.pth'
+        runner.save_checkpoint(runner.work_dir, filename, save_optimizer=True,
+                               save_param_scheduler=True)
+        if is_main_process():
+            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(runner.work_dir, filename))
+        barrier()
+        raise AnnotationRequired(
+            f'queries of round {round_index} are in '
+            f'{self._query_dir(runner.work_dir, round_index)}: annotate them, run '
+            f'tools/import_annotations.py {self.store.root} --round {round_index} '
+            'ANNOTATION_DIR, then train again with --resume.')
 
     def _query_dir(self, work_dir: str, round_index: int) -> str:
         return osp.join(work_dir, 'queries', f'round_{round_index:04d}')
