@@ -6,7 +6,7 @@
 # Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
 source_type = 'GTA5Dataset'
 source_root = 'data/gta5/'
-target_type = 'CityscapesDataset'
+target_type = 'CheckedCityscapesDataset'  # mmseg's, plus a missing-data check
 target_root = 'data/cityscapes/'
 crop_size = (512, 896)  # (h, w)
 pad_size = (896, 512)  # (w, h)

@@ -6,7 +6,7 @@
 # Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
 source_type = 'GTA5Dataset'
 source_root = 'data/gta5/'
-target_type = 'CityscapesDataset'
+target_type = 'CheckedCityscapesDataset'  # mmseg's, plus a missing-data check
 target_root = 'data/cityscapes/'
 source_scale = (1280, 720)  # (w, h)
 target_scale = (1280, 640)

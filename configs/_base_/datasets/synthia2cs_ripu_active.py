@@ -20,7 +20,7 @@ active_target_train = dict(
     type='ActiveTargetDataset',
     label_store_dir=None,  # <work_dir>/active_labels, set by the train loop
     dataset=dict(
-        type='CityscapesDataset',
+        type={{_base_.target_type}},
         data_root={{_base_.target_root}},
         data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
         pipeline=active_target_pipeline),

@@ -1,0 +1,4 @@
+# Softmax-confidence baseline (RIPU Table 4 "SCONF", pixel-based): the
+# pixels of highest 1 - max softmax; otherwise the random PA 40 px baseline.
+_base_ = ['./random_deeplabv2_r101_1xb2-40k_gta2cs-1280x640_pa40px.py']
+active_learning = dict(scorer=dict(type='SoftmaxConfidenceScorer'))

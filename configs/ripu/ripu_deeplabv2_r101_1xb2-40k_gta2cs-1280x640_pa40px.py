@@ -1,0 +1,20 @@
+# RIPU, pixel-based annotating (PA), Table 1 "Ours (PA)": pixel entropy x
+# impurity of its 65x65 window (k=32), 40 pixels per image (at 640x1280) in
+# 5 rounds, each pick suppressing its window; DeepLab-v2 R101, GTA5 ->
+# Cityscapes, losses of Eq. 13.
+_base_ = [
+    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/datasets/gta2cs_ripu_active.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_active.py',
+    '../_base_/methods/pixel_40px.py', '../_base_/methods/ripu.py'
+]
+model = dict(extra_losses={{_base_.ripu_losses}})
+active_learning = dict(
+    unit=dict(suppress_k=32),
+    scorer=dict(type='RIPUScorer', k=32, mode='pixel'))
+# RIPU Sec. 4.1: weight decay 1e-4 (schedule_40k.py has AdvEnt's 5e-4); the
+# authors' poly schedule decays over 62.5k iterations and stops at 40k.
+optim_wrapper = dict(optimizer=dict(weight_decay=1e-4))
+param_scheduler = [
+    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=62500, by_epoch=False)
+]

@@ -1,0 +1,384 @@
+"""Method configs of the real benchmarks (RIPU, CBDA, baselines) say what the
+papers say, and the user's CBDA config trains through an acquisition round.
+
+``tests/test_configs.py`` already loads every config; here are the semantic
+checks: budgets, scorers, allocators, rounds, losses and schedule values, the
+ablation grids (configs that differ in exactly one or two pieces), the
+source-free data flow, Cityscapes' missing-data check, and one training run
+of ``configs/cbda/deeplabv3plus_r101_gta2cs_10pct.py`` on tiny fixtures in
+the official GTA5 / Cityscapes layouts, on 1 and on 2 processes.
+"""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from mmada.datasets.cityscapes import CheckedCityscapesDataset
+from mmada.datasets.utils import DatasetNotFoundError
+from tests.conftest import ROOT, walk_dicts
+from tests.test_datasets.test_real_datasets import (TINY_V3PLUS, _converted,
+                                                    make_cityscapes, make_gta5)
+from tests.test_engine.test_dist import free_port
+
+RIPU_LOSSES = [
+    dict(type='LocalConsistencyLoss', domain='source', loss_weight=0.1),
+    dict(type='NegativeLearningLoss', domain='target', tau=0.05, loss_weight=1.0),
+]
+ORIGINAL_ROUNDS = [10000, 12000, 14000, 16000, 18000]
+SPREAD_ROUNDS = [10000, 18000, 24000, 28000, 30000]
+RIPU_REGION = dict(type='RIPUScorer', k=1, mode='region')
+CB_RIPU = dict(type='ClassBalancedScorer', scorer=RIPU_REGION)
+GLOBAL, PER_IMAGE = dict(type='GlobalTopNAllocator'), dict(type='PerImageAllocator')
+
+V2, V3P = 'deeplabv2_r101', 'deeplabv3plus_r101'
+TAIL = '1xb2-40k_{}-1280x640_{}.py'
+
+
+def load(rel):
+    return Config.fromfile(osp.join(ROOT, 'configs', rel))
+
+
+def plain(cfg):
+    """The config as plain dicts/lists (tuples become lists)."""
+    return json.loads(json.dumps(cfg.to_dict(), default=list))
+
+
+def without(d, *dotted):
+    """Copy of nested dict ``d`` without the given dotted keys."""
+    d = json.loads(json.dumps(d))
+    for key in dotted:
+        *parents, last = key.split('.')
+        node = d
+        for p in parents:
+            node = node[p]
+        node.pop(last)
+    return d
+
+
+def ripu(name, model=V2, bench='gta2cs', budget='ra2.2pct'):
+    return f'ripu/{name}_{model}_' + TAIL.format(bench, budget)
+
+
+def check_ripu_setup(cfg, bench='gta2cs', model=V2):
+    """RIPU Sec. 4.1 settings shared by every RIPU-lineage active config."""
+    assert cfg.active_rounds == ORIGINAL_ROUNDS
+    assert cfg.train_cfg.type == 'ActiveIterBasedTrainLoop'
+    assert cfg.train_cfg.max_iters == 40000
+    (poly, ) = cfg.param_scheduler
+    assert (poly.type, poly.end, poly.power, poly.by_epoch) == ('PolyLR', 62500, 0.9, False)
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == ('SGD', 2.5e-4, 0.9, 1e-4)
+    assert [h.type for h in cfg.custom_hooks] == ['ActiveLearningHook']
+    head = dict(deeplabv2_r101='ASPPV2Head', deeplabv3plus_r101='DepthwiseSeparableASPPHead')
+    assert cfg.model.decode_head.type == head[model] and cfg.model.backbone.depth == 101
+    loader = cfg.train_dataloader
+    assert loader.batch_size == 2
+    source = dict(gta2cs='GTA5Dataset', synthia2cs='SynthiaDataset')[bench]
+    assert loader.dataset.source.type == source
+    target = loader.dataset.target
+    assert target.type == 'ActiveTargetDataset'
+    assert target.dataset.type == 'CheckedCityscapesDataset'
+    resize = [t for t in target.dataset.pipeline if t['type'] == 'Resize']
+    assert [tuple(t['scale']) for t in resize] == [(1280, 640)]  # RIPU's target size
+
+
+# ---------------------------------------------------------------- RIPU
+@pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
+def test_ripu_region_and_pixel(bench):
+    ra = load(ripu('ripu', bench=bench))
+    check_ripu_setup(ra, bench)
+    al = ra.active_learning
+    assert al.scorer == RIPU_REGION
+    assert al.unit == dict(type='SquareRegionUnit', k=1)
+    assert al.budget == dict(type='ratio', value=0.022) and al.allocator == PER_IMAGE
+    assert ra.model.extra_losses == RIPU_LOSSES
+
+    pa = load(ripu('ripu', bench=bench, budget='pa40px'))
+    check_ripu_setup(pa, bench)
+    al = pa.active_learning
+    assert al.scorer == dict(type='RIPUScorer', k=32, mode='pixel')
+    assert al.unit == dict(type='PixelUnit', suppress_k=32)
+    assert (al.budget.type, al.budget.value) == ('pixels_per_image', 40)
+    assert pa.model.extra_losses == RIPU_LOSSES
+    if bench == 'synthia2cs':
+        assert ra.val_evaluator.type == 'SubsetIoUMetric'
+
+
+@pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
+def test_ripu_deeplabv3plus_5pct(bench):
+    cfg = load(ripu('ripu', model=V3P, bench=bench, budget='ra5pct'))
+    check_ripu_setup(cfg, bench, model=V3P)
+    assert cfg.active_learning.budget == dict(type='ratio', value=0.05)
+    assert cfg.active_learning.scorer == RIPU_REGION
+    assert cfg.model.extra_losses == RIPU_LOSSES
+
+
+@pytest.mark.parametrize('name,flag', [('ripu-impurityonly', 'use_uncertainty'),
+                                       ('ripu-uncertaintyonly', 'use_impurity')])
+def test_ripu_selection_ablations(name, flag):
+    full, cfg = plain(load(ripu('ripu'))), plain(load(ripu(name)))
+    assert cfg['active_learning']['scorer'] == dict(RIPU_REGION, **{flag: False})
+    assert cfg['model']['extra_losses'] == []  # Table 3 (a), (b): no RIPU losses
+    assert without(cfg, 'active_learning.scorer', 'model.extra_losses') == \
+        without(full, 'active_learning.scorer', 'model.extra_losses')
+
+
+def test_ripu_source_free_has_no_source():
+    cfg = load(ripu('ripu-sourcefree'))
+    loader = cfg.train_dataloader
+    assert loader.dataset.type == 'ActiveTargetDataset'
+    assert loader.dataset.dataset.type == 'CheckedCityscapesDataset'
+    assert loader.sampler.type == 'InfiniteSampler' and loader.batch_size == 2
+    types = {d.get('type') for d in walk_dicts(plain(cfg)['train_dataloader'])}
+    assert not types & {'GTA5Dataset', 'SynthiaDataset', 'SynscapesDataset',
+                        'TwoDomainDataset', 'InfiniteTwoDomainSampler'}
+    assert not any('source' in d for d in walk_dicts(plain(cfg)['train_dataloader']))
+    assert cfg.model.default_domain == 'target'
+    assert cfg.model.extra_losses == [RIPU_LOSSES[1]]  # L_nl^t only
+    assert cfg.load_from and 'sourceonly_deeplabv2_r101' in cfg.load_from
+    assert cfg.active_learning.scorer == RIPU_REGION
+    assert cfg.active_learning.budget.value == 0.022
+    assert cfg.param_scheduler[0].end == 62500 and cfg.train_cfg.max_iters == 40000
+
+
+# ------------------------------------------------------------ baselines
+@pytest.mark.parametrize('scorer', ['random', 'entropy', 'sconf'])
+@pytest.mark.parametrize('budget', ['ra2.2pct', 'pa40px'])
+def test_selection_baselines(scorer, budget):
+    cfg = load(f'baselines/{scorer}_{V2}_' + TAIL.format('gta2cs', budget))
+    check_ripu_setup(cfg)
+    types = dict(random='RandomScorer', entropy='EntropyScorer',
+                 sconf='SoftmaxConfidenceScorer')
+    assert cfg.active_learning.scorer == dict(type=types[scorer])
+    unit = dict(type='SquareRegionUnit', k=1) if budget == 'ra2.2pct' else \
+        dict(type='PixelUnit', suppress_k=32)
+    assert cfg.active_learning.unit == unit
+    assert not cfg.model.get('extra_losses')  # RIPU appendix 6.2: CE only
+
+
+# ----------------------------------------------------------------- CBDA
+CBDA = 'cbda/deeplabv3plus_r101_{}_{}pct{}.py'
+
+
+@pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
+@pytest.mark.parametrize('pct,value', [(5, 0.05), (10, 0.10), (20, 0.20)])
+def test_cbda_budgets(bench, pct, value):
+    cfg = load(CBDA.format(bench, pct, ''))
+    check_ripu_setup(cfg, bench, model=V3P)
+    al = cfg.active_learning
+    assert al.budget == dict(type='ratio', value=value)
+    assert al.scorer == CB_RIPU and al.allocator == GLOBAL
+    assert al.unit == dict(type='SquareRegionUnit', k=1)
+    assert cfg.model.extra_losses == RIPU_LOSSES
+
+
+GRID = dict(cbda=(CB_RIPU, GLOBAL), ra=(RIPU_REGION, PER_IMAGE),
+            da=(RIPU_REGION, GLOBAL), cbra=(CB_RIPU, PER_IMAGE))
+SYNTHETIC_CBDA = 'cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256{}.py'
+
+
+@pytest.mark.parametrize('pattern', [CBDA.format('gta2cs', 10, '{}'), SYNTHETIC_CBDA])
+def test_cbda_ablation_grid_differs_in_scorer_and_allocator_only(pattern):
+    cfgs = {v: plain(load(pattern.format('' if v == 'cbda' else f'_{v}'))) for v in GRID}
+    for variant, (scorer, allocator) in GRID.items():
+        al = cfgs[variant]['active_learning']
+        assert (al['scorer'], al['allocator']) == (scorer, allocator), variant
+    rest = {v: without(c, 'active_learning.scorer', 'active_learning.allocator')
+            for v, c in cfgs.items()}
+    assert all(r == rest['cbda'] for r in rest.values())
+
+
+def test_cbda_spread_schedule():
+    base = load('_base_/schedules/schedule_40k_active_spread.py')
+    assert base.active_rounds == SPREAD_ROUNDS and base.train_cfg.max_iters == 40000
+    spread = plain(load(CBDA.format('gta2cs', 10, '_spread')))
+    original = plain(load(CBDA.format('gta2cs', 10, '')))
+    assert spread['active_rounds'] == SPREAD_ROUNDS
+    assert without(spread, 'active_rounds') == without(original, 'active_rounds')
+
+
+# ------------------------------------------------------------ Cityscapes
+def test_target_is_checked_cityscapes_in_every_real_dataset_config():
+    for name in sorted(os.listdir(osp.join(ROOT, 'configs/_base_/datasets'))):
+        if '2cs_' not in name or not name.endswith('.py'):
+            continue
+        cfg = plain(load(f'_base_/datasets/{name}'))
+        types = [d['type'] for key in ('train_dataloader', 'val_dataloader')
+                 for d in walk_dicts(cfg[key]) if 'Cityscapes' in str(d.get('type'))]
+        assert types and set(types) == {'CheckedCityscapesDataset'}, name
+
+
+def test_cityscapes_missing_data_messages(tmp_path):
+    prefix = dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train')
+    where = str(tmp_path / 'nowhere')
+    with pytest.raises(DatasetNotFoundError) as info:
+        CheckedCityscapesDataset(data_root=where, data_prefix=prefix)
+    assert where in str(info.value) and 'docs/datasets.md#cityscapes' in str(info.value)
+    root = make_cityscapes(tmp_path / 'cs')  # official layout, not converted
+    with pytest.raises(DatasetNotFoundError, match=r'2 of 2 train-id label maps'
+                       r' "\*_gtFine_labelTrainIds.png" are missing') as info:
+        CheckedCityscapesDataset(data_root=str(root), data_prefix=prefix)
+    assert 'python tools/dataset_converters/cityscapes.py' in str(info.value)
+    os.makedirs(root / 'leftImg8bit' / 'test')
+    os.makedirs(root / 'gtFine' / 'test')
+    with pytest.raises(DatasetNotFoundError, match='no "\\*_leftImg8bit.png" images'):
+        CheckedCityscapesDataset(
+            data_root=str(root),
+            data_prefix=dict(img_path='leftImg8bit/test', seg_map_path='gtFine/test'))
+
+
+# ------------------------------------------------------ training runs
+USER_CONFIG = osp.join(ROOT, 'configs', CBDA.format('gta2cs', 10, ''))
+SOURCE_FREE = osp.join(ROOT, 'configs', ripu('ripu-sourcefree'))
+SRC_SIZE, TGT_SIZE = (128, 72), (128, 64)  # (w, h)
+# Narrow ResNet-18 (no ImageNet weights offline), BatchNorm trainable.
+BN = dict(type='BN', requires_grad=True)
+TINY_MODEL = dict(
+    backbone=dict(TINY_V3PLUS['backbone'], norm_cfg=BN, norm_eval=False),
+    decode_head=dict(TINY_V3PLUS['decode_head'], norm_cfg=BN))
+TINY_V2_MODEL = dict(
+    backbone=dict(depth=18, base_channels=16, init_cfg=None, norm_cfg=BN, norm_eval=False),
+    decode_head=dict(in_channels=128, dilations=(1, 2)))
+SHORT = dict(
+    # until mmada/datasets/__init__.py imports it
+    custom_imports=dict(imports=['mmada.datasets.cityscapes'], allow_failed_imports=False),
+    train_cfg=dict(max_iters=4, val_interval=4),
+    active_rounds=[2],
+    default_hooks=dict(logger=dict(interval=1), checkpoint=dict(interval=4)),
+    randomness=dict(seed=0))
+
+
+@pytest.fixture(scope='module')
+def real_layout(tmp_path_factory):
+    """Tiny GTA5 and Cityscapes trees in their official layouts, converted."""
+    tmp = tmp_path_factory.mktemp('real_layout')
+    gta = _converted('gta5', make_gta5, tmp / 'gta5', n=4, w=SRC_SIZE[0],
+                     h=SRC_SIZE[1], mismatch=())
+    cs = _converted('cityscapes', make_cityscapes, tmp / 'cityscapes',
+                    w=TGT_SIZE[0], h=TGT_SIZE[1], per_city=2)
+    return gta, cs
+
+
+def _loader(**dataset):
+    return dict(num_workers=0, persistent_workers=False, dataset=dataset)
+
+
+def override_config(path, user_config, **overrides):
+    """Write a config that ``_base_``s ``user_config`` with ``overrides``."""
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{user_config!r}]\n')
+        f.writelines(f'{k} = {v!r}\n' for k, v in overrides.items())
+    return str(path)
+
+
+def resize_options(user_config):
+    """``--cfg-options`` shrinking every Resize of the data pipelines.
+
+    Pipelines are lists, which an override config can only replace whole;
+    ``--cfg-options`` reaches single items (``...pipeline.2.scale=...``).
+    """
+    options = []
+
+    def visit(node, dotted):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                visit(value, f'{dotted}.{key}')
+        elif isinstance(node, list) and dotted.endswith('pipeline'):
+            w, h = SRC_SIZE if '.source.' in dotted else TGT_SIZE
+            options.extend(f'{dotted}.{i}.scale=({w},{h})'
+                           for i, t in enumerate(node) if t.get('type') == 'Resize')
+
+    cfg = plain(Config.fromfile(user_config))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        visit(cfg[key], key)
+    return options
+
+
+def train(config, options, work_dir, nproc=1):
+    """Run tools/train.py (1 process) or tools/dist_train.sh (gloo on CPU)."""
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    if nproc == 1:
+        cmd = [sys.executable, 'tools/train.py', config]
+    else:
+        cmd = ['bash', 'tools/dist_train.sh', config, str(nproc)]
+    cmd += ['--work-dir', work_dir, '--cfg-options', *options]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    assert 'Iter(train) [4/4]' in out and '[active] round 1:' in out and 'mIoU' in out
+    return out
+
+
+def target_ce(out, it):
+    """The target cross-entropy logged at iteration ``it``."""
+    (line, ) = [x for x in out.splitlines() if f'Iter(train) [{it}/4]' in x]
+    return float(re.search(r'target\.decode\.loss_ce: ([0-9.]+)', line).group(1))
+
+
+def round_one(work_dir):
+    """The label store's manifest, after exactly one committed round."""
+    with open(osp.join(work_dir, 'active_labels', 'manifest.json')) as f:
+        manifest = json.load(f)
+    assert manifest['current_round'] == 1 and len(manifest['rounds']) == 1
+    assert manifest['totals']['labelled'] > 0
+    return manifest
+
+
+def test_user_cbda_config_trains_one_round_on_1_and_2_processes(tmp_path, real_layout):
+    gta, cs = real_layout
+    # lr = 0 and BatchNorm momentum = 0: both runs score the pool with the
+    # same (initial) weights, so the 1- and 2-process selections (sharded
+    # scoring, cross-rank top-N merge, class weights) must be identical.
+    # With learning, 2 ranks see other batches than 1 and legitimately pick
+    # other regions.
+    frozen_bn = dict(BN, momentum=0.0)
+    model = dict(backbone=dict(TINY_MODEL['backbone'], norm_cfg=frozen_bn),
+                 decode_head=dict(TINY_MODEL['decode_head'], norm_cfg=frozen_bn))
+    config = override_config(
+        tmp_path / 'cbda_tiny.py', USER_CONFIG, **SHORT, model=model,
+        train_dataloader=_loader(source=dict(data_root=gta),
+                                 target=dict(dataset=dict(data_root=cs))),
+        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs),
+        optim_wrapper=dict(optimizer=dict(lr=0.0)))
+    options = resize_options(USER_CONFIG)
+    assert len(options) == 5  # source, target, acquisition, val, test
+    one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
+
+    out = train(config, options, one)
+    a = round_one(one)
+    # The target loss only sees acquired labels: none before the round.
+    assert target_ce(out, 1) == 0 and target_ce(out, 4) > 0
+    # 10% of the pool in the only round: ceil(H*W*0.1/9) squares per image,
+    # shared dataset-wide by GlobalTopNAllocator.
+    w, h = TGT_SIZE
+    units = 4 * -(-h * w * 10 // (100 * 9))
+    assert a['totals']['units'] == units
+    assert a['totals']['labelled'] <= a['totals']['pixels'] <= units * 9
+
+    out = train(config, options, two, nproc=2)
+    assert 'Distributed training: True' in out
+    b = round_one(two)
+    assert b['totals'] == a['totals']
+    assert [r['sha256'] for r in b['rounds']] == [r['sha256'] for r in a['rounds']]
+
+
+def test_source_free_config_trains_on_target_alone(tmp_path, real_layout):
+    _, cs = real_layout
+    config = override_config(
+        tmp_path / 'sourcefree_tiny.py', SOURCE_FREE, **SHORT, model=TINY_V2_MODEL,
+        load_from=None,  # the source-only checkpoint of a real run
+        train_dataloader=_loader(dataset=dict(data_root=cs)),
+        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs))
+    out = train(config, resize_options(SOURCE_FREE), str(tmp_path / 'w'))
+    round_one(str(tmp_path / 'w'))
+    logged = [x for x in out.splitlines() if 'Iter(train)' in x]
+    assert all('target.loss_nl' in x and 'source.' not in x and 'loss_lcr' not in x
+               for x in logged)
+    assert target_ce(out, 1) == 0 and target_ce(out, 4) > 0
