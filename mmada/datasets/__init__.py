@@ -1,4 +1,5 @@
 from .active_dataset import ActiveTargetDataset
+from .cityscapes import CheckedCityscapesDataset
 from .gta5 import GTA5Dataset
 from .synscapes import SynscapesDataset
 from .synthia import SynthiaDataset
@@ -8,7 +9,7 @@ from .two_domain import InfiniteTwoDomainSampler, TwoDomainDataset
 from .utils import DatasetNotFoundError
 
 __all__ = [
-    'ActiveTargetDataset', 'LoadActiveLabels', 'GTA5Dataset', 'SynscapesDataset',
+    'ActiveTargetDataset', 'CheckedCityscapesDataset', 'LoadActiveLabels', 'GTA5Dataset', 'SynscapesDataset',
     'SynthiaDataset', 'DatasetNotFoundError',
     'SyntheticCityscapesDataset', 'generate_benchmark', 'generate_scene',
     'InfiniteTwoDomainSampler', 'TwoDomainDataset'
