@@ -112,7 +112,8 @@ def pixels_per_image(num_pixels: int,
     return max(1, _floor(num_pixels / num_rounds * area / ref_area + 0.5))
 
 
-def images_per_round(pool_size: int, total_ratio: float,
+def images_per_round(pool_size: int,
+                     total_ratio: float,
                      num_rounds: int = 1) -> int:
     """Number of whole images to label in one round (image-based AL).
 
@@ -131,7 +132,8 @@ def images_per_round(pool_size: int, total_ratio: float,
     return _floor(pool_size * total_ratio / num_rounds)
 
 
-def pixels_per_round(pool_pixels: int, total_ratio: float,
+def pixels_per_round(pool_pixels: int,
+                     total_ratio: float,
                      num_rounds: int = 1) -> int:
     """Dataset-wide pixel budget of one round (CBDA's Dynamic Acquisition).
 
@@ -203,9 +205,10 @@ class BaseAllocator:
             return self.budget
         return self.budget // int(min_cost)
 
-    def _candidates(self, image_index: int, scores: Tensor, positions: Tensor,
-                    costs: Optional[Tensor]
-                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _candidates(
+            self, image_index: int, scores: Tensor, positions: Tensor,
+            costs: Optional[Tensor]
+    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Validate one image's greedy sequence; return numpy copies."""
         if int(image_index) != image_index or image_index < 0:
             raise ValueError(f'image_index must be a non-negative int, got '
@@ -325,11 +328,13 @@ class GlobalTopNAllocator(BaseAllocator):
 
     Args:
         budget_unit: ``'units'`` or ``'pixels'``.
-        compact_every: Minimum number of buffered candidates before they are
-            merged into the kept ones (amortises the sorting).
+        compact_every: Buffered candidates (at least as many as are kept)
+            or ``compact_every // 16`` buffered pushes that trigger merging
+            the buffer into the kept candidates (amortises the sorting).
     """
 
-    def __init__(self, budget_unit: str = 'units',
+    def __init__(self,
+                 budget_unit: str = 'units',
                  compact_every: int = 4096) -> None:
         super().__init__(budget_unit)
         if int(compact_every) != compact_every or compact_every < 1:
@@ -361,8 +366,9 @@ class GlobalTopNAllocator(BaseAllocator):
 
     def _update_cut(self, key: Tuple[float, int, int]) -> None:
         """Keep the earliest of the current cut and ``key``."""
-        if self._cut is None or (-key[0], key[1], key[2]) < (
-                -self._cut[0], self._cut[1], self._cut[2]):
+        if self._cut is None or (-key[0], key[1],
+                                 key[2]) < (-self._cut[0], self._cut[1],
+                                            self._cut[2]):
             self._cut = key
 
     @property
@@ -398,7 +404,9 @@ class GlobalTopNAllocator(BaseAllocator):
             return
         self._buffer.append((scores, images, positions, costs))
         self._buffered += scores.size
-        if self._buffered >= max(self.compact_every, self._kept[0].size):
+        # Many tiny pushes cost more in array headers than in candidates.
+        if (self._buffered >= max(self.compact_every, self._kept[0].size)
+                or len(self._buffer) >= self.compact_every // 16):
             self._compact()
 
     def _compact(self) -> None:
@@ -406,16 +414,15 @@ class GlobalTopNAllocator(BaseAllocator):
         if not self._buffer:
             return
         parts = [self._kept] + self._buffer
-        scores, images, positions, costs = (np.concatenate(p)
-                                            for p in zip(*parts))
+        scores, images, positions, costs = (
+            np.concatenate(p) for p in zip(*parts))
         self._buffer, self._buffered = [], 0
         order = np.lexsort((positions, images, -scores))
         num = int(
             np.searchsorted(np.cumsum(costs[order]), self.budget, 'right'))
         if num < order.size:
             first_out = order[num]
-            self._update_cut((float(scores[first_out]),
-                              int(images[first_out]),
+            self._update_cut((float(scores[first_out]), int(images[first_out]),
                               int(positions[first_out])))
         order = order[:num]
         self._kept = (scores[order], images[order], positions[order],

@@ -31,7 +31,8 @@ def goal_distribution(num_classes: int,
     if num_classes < 1:
         raise ValueError(f'num_classes must be >= 1, got {num_classes}')
     if goal is None:
-        return torch.full((num_classes, ), 1. / num_classes,
+        return torch.full((num_classes, ),
+                          1. / num_classes,
                           dtype=torch.float64)
     goal = torch.as_tensor(goal, dtype=torch.float64).reshape(-1)
     if goal.numel() != num_classes:
@@ -82,9 +83,10 @@ def class_budgets(pool_pixels: int,
 def class_weights(labelled_per_class: Tensor,
                   budgets: Tensor,
                   eps: float = 1e-6) -> Tensor:
-    """Class weights ``W_{c,i} = max(1 - L_{c,i} / B_{c,i}, eps)`` (CBDA, Eq. 2).
+    """Class weights of a round (CBDA, Eq. 2).
 
-    A class with a zero budget (zero goal share) gets ``eps``.
+    ``W_{c,i} = max(1 - L_{c,i} / B_{c,i}, eps)``; a class with a zero
+    budget (zero goal share) gets ``eps``.
 
     Args:
         labelled_per_class: (C,) L_{c,i}, labels of class c acquired before
@@ -196,7 +198,8 @@ class ClassBalancedScorer(BaseScorer):
             raise ValueError(f'ClassBalancedScorer: scorer must be a '
                              f'BaseScorer or its config, got {scorer!r}')
         if not eps > 0:
-            raise ValueError(f'ClassBalancedScorer: eps must be > 0, got {eps}')
+            raise ValueError(
+                f'ClassBalancedScorer: eps must be > 0, got {eps}')
         self.scorer = scorer
         self.goal = None if goal is None else [float(g) for g in goal]
         self.eps = float(eps)
@@ -211,8 +214,9 @@ class ClassBalancedScorer(BaseScorer):
         """
         self.scorer.prepare_round(info)
         if info.budget_ratio is None:
-            raise ValueError('ClassBalancedScorer needs RoundInfo.budget_ratio '
-                             '(the budget must be a fraction of the pool)')
+            raise ValueError(
+                'ClassBalancedScorer needs RoundInfo.budget_ratio '
+                '(the budget must be a fraction of the pool)')
         labelled = torch.as_tensor(info.labelled_per_class).reshape(-1)
         if labelled.numel() == 0:
             labelled = torch.zeros(info.num_classes, dtype=torch.long)

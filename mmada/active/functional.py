@@ -93,10 +93,10 @@ def pseudo_labels(probs: Tensor) -> Tensor:
     """
     check_probs(probs)
     best = probs[0].clone()
-    labels = torch.zeros(probs.shape[1:], dtype=torch.int64,
-                         device=probs.device)
-    better = torch.empty(probs.shape[1:], dtype=torch.bool,
-                         device=probs.device)
+    labels = torch.zeros(
+        probs.shape[1:], dtype=torch.int64, device=probs.device)
+    better = torch.empty(
+        probs.shape[1:], dtype=torch.bool, device=probs.device)
     for cls in range(1, probs.shape[0]):
         torch.gt(probs[cls], best, out=better)
         labels.masked_fill_(better, cls)
@@ -138,9 +138,10 @@ def margin_score(probs: Tensor) -> Tensor:
 # --------------------------------------------------------------------------
 # Box filters (windows clipped to the image)
 # --------------------------------------------------------------------------
-def window_bounds(length: int, k: int,
-                  device: Optional[torch.device] = None
-                  ) -> Tuple[Tensor, Tensor]:
+def window_bounds(
+        length: int,
+        k: int,
+        device: Optional[torch.device] = None) -> Tuple[Tensor, Tensor]:
     """Clipped window bounds along one axis.
 
     Args:
@@ -157,7 +158,8 @@ def window_bounds(length: int, k: int,
     return (idx - k).clamp(min=0), (idx + k + 1).clamp(max=length)
 
 
-def box_count(shape: Sequence[int], k: int,
+def box_count(shape: Sequence[int],
+              k: int,
               device: Optional[torch.device] = None) -> Tensor:
     """Number of in-image pixels in the window of radius k of every pixel.
 
@@ -193,18 +195,30 @@ class _BoxSums:
         device: Device of the buffers.
     """
 
-    def __init__(self, shape: Sequence[int], k: int, dtype: torch.dtype,
+    def __init__(self,
+                 shape: Sequence[int],
+                 k: int,
+                 dtype: torch.dtype,
                  device: Optional[torch.device] = None) -> None:
         height, width = shape
         self.k = k
         self.height, self.width = height, width
-        self.rows = torch.zeros((height, width + 2 * k + 1), dtype=dtype,
+        self.rows = torch.zeros((height, width + 2 * k + 1),
+                                dtype=dtype,
                                 device=device)
-        self.cols = torch.zeros((width, height + 2 * k + 1), dtype=dtype,
+        self.cols = torch.zeros((width, height + 2 * k + 1),
+                                dtype=dtype,
                                 device=device)
         self.diff = torch.empty((height, width), dtype=dtype, device=device)
         self.diff_t = torch.empty((width, height), dtype=dtype, device=device)
         self.out = torch.empty((width, height), dtype=dtype, device=device)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        """Box sums of ``x`` (H, W) as a new (H, W) accumulator tensor."""
+        out = torch.empty((self.height, self.width),
+                          dtype=self.out.dtype,
+                          device=self.out.device)
+        return out.copy_(self.transposed(x).t())  # same dtype: fast
 
     def transposed(self, x: Tensor) -> Tensor:
         """Box sums of ``x`` (H, W), returned transposed as (W, H).
@@ -212,19 +226,23 @@ class _BoxSums:
         The result is a buffer overwritten by the next call.
         """
         k, height, width = self.k, self.height, self.width
+        if x.is_floating_point() and x.dtype != self.rows.dtype:
+            # A float-converting copy into the padded (strided) buffer is
+            # several times slower on CPU than converting contiguously first.
+            x = x.to(self.rows.dtype)
         self.rows[:, k + 1:k + 1 + width].copy_(x)
         self.rows[:, k + 1 + width:].zero_()
         self.rows.cumsum_(dim=1)
-        torch.sub(self.rows[:, 2 * k + 1:], self.rows[:, :width],
-                  out=self.diff)
+        torch.sub(
+            self.rows[:, 2 * k + 1:], self.rows[:, :width], out=self.diff)
         # Transposing into a contiguous buffer first is ~4x faster than
         # writing the transpose straight into the padded one.
         self.diff_t.copy_(self.diff.t())
         self.cols[:, k + 1:k + 1 + height].copy_(self.diff_t)
         self.cols[:, k + 1 + height:].zero_()
         self.cols.cumsum_(dim=1)
-        return torch.sub(self.cols[:, 2 * k + 1:], self.cols[:, :height],
-                         out=self.out)
+        return torch.sub(
+            self.cols[:, 2 * k + 1:], self.cols[:, :height], out=self.out)
 
 
 def _accumulator_dtype(x: Tensor) -> torch.dtype:
@@ -256,14 +274,11 @@ def box_sum(x: Tensor, k: int) -> Tensor:
         raise ValueError(f'box_sum needs a (..., H, W) tensor, got '
                          f'{tuple(x.shape)}')
     out_dtype = x.dtype if x.is_floating_point() else torch.int64
-    out = torch.empty(x.shape, dtype=out_dtype, device=x.device)
     if x.numel() == 0:
-        return out
+        return torch.empty(x.shape, dtype=out_dtype, device=x.device)
     sums = _BoxSums(x.shape[-2:], k, _accumulator_dtype(x), x.device)
-    for src, dst in zip(x.reshape(-1, *x.shape[-2:]),
-                        out.view(-1, *x.shape[-2:])):
-        dst.copy_(sums.transposed(src).t())
-    return out
+    maps = [sums(src).to(out_dtype) for src in x.reshape(-1, *x.shape[-2:])]
+    return torch.stack(maps).reshape(x.shape)
 
 
 def box_mean(x: Tensor, k: int) -> Tensor:
@@ -276,14 +291,25 @@ def box_mean(x: Tensor, k: int) -> Tensor:
     Returns:
         Tensor: (..., H, W) window means, in the dtype of ``x``.
     """
-    count = box_count(x.shape[-2:], k, x.device)
-    return (box_sum(x, k).to(torch.float64) / count).to(x.dtype)
+    if not x.is_floating_point():
+        raise ValueError(f'box_mean needs a floating tensor, got {x.dtype}')
+    count = box_count(x.shape[-2:], k, x.device).to(torch.float64)
+    if x.numel() == 0:
+        return torch.empty_like(x)
+    sums = _BoxSums(x.shape[-2:], k, torch.float64, x.device)
+    maps = [
+        sums(src).div_(count).to(x.dtype)
+        for src in x.reshape(-1, *x.shape[-2:])
+    ]
+    return torch.stack(maps).reshape(x.shape)
 
 
 # --------------------------------------------------------------------------
 # RIPU acquisition
 # --------------------------------------------------------------------------
-def region_impurity(labels: Tensor, num_classes: int, k: int,
+def region_impurity(labels: Tensor,
+                    num_classes: int,
+                    k: int,
                     normalize: bool = False) -> Tensor:
     """Region impurity of every pixel's window (RIPU, Eqs. 3-4).
 
@@ -309,22 +335,23 @@ def region_impurity(labels: Tensor, num_classes: int, k: int,
         raise ValueError(f'invalid num_classes={num_classes} for '
                          f'normalize={normalize}')
     if labels.numel() == 0:
-        return torch.zeros(labels.shape, dtype=torch.float32,
-                           device=labels.device)
+        return torch.zeros(
+            labels.shape, dtype=torch.float32, device=labels.device)
     if labels.min() < 0 or labels.max() >= num_classes:
         raise ValueError(f'labels outside [0, {num_classes})')
     present = torch.bincount(labels.reshape(-1), minlength=num_classes)
     if num_classes <= 256:
         labels = labels.to(torch.uint8)  # cheaper comparisons
     # Everything below lives in the transposed (W, H) layout of _BoxSums.
-    count = box_count(labels.shape, k, labels.device).t().to(torch.float32)
+    count = box_count(labels.shape, k,
+                      labels.device).t().contiguous().to(torch.float32)
     sums = _BoxSums(labels.shape, k, torch.int32, labels.device)
     is_cls = torch.empty(labels.shape, dtype=torch.bool, device=labels.device)
     share, term = torch.empty_like(count), torch.empty_like(count)
     impurity = torch.zeros_like(count)
     for cls in torch.nonzero(present).reshape(-1).tolist():
         torch.eq(labels, cls, out=is_cls)
-        torch.div(sums.transposed(is_cls), count, out=share)
+        share.copy_(sums.transposed(is_cls)).div_(count)  # one dtype: fast
         torch.clamp(share, min=1e-30, out=term)  # 0 log 0 = 0
         impurity.sub_(term.log_().mul_(share))
     if normalize:
@@ -379,8 +406,8 @@ def ripu_score(probs: Tensor,
     if not (use_impurity or use_uncertainty):
         raise ValueError('at least one of use_impurity and use_uncertainty '
                          'must be True')
-    score = torch.ones(probs.shape[1:], dtype=torch.float32,
-                       device=probs.device)
+    score = torch.ones(
+        probs.shape[1:], dtype=torch.float32, device=probs.device)
     if use_uncertainty:
         entropy = pixel_entropy(probs.float(), normalize=normalize)
         if mode == 'region':
@@ -419,8 +446,8 @@ def square_mask(positions: Tensor, shape: Sequence[int],
     """
     radius = check_radius(radius, 'radius')
     positions = check_positions(positions, shape)
-    points = torch.zeros(tuple(shape), dtype=torch.bool,
-                         device=positions.device)
+    points = torch.zeros(
+        tuple(shape), dtype=torch.bool, device=positions.device)
     points.view(-1)[positions] = True
     if radius == 0 or positions.numel() == 0:
         return points
@@ -452,7 +479,7 @@ def square_sizes(positions: Tensor, shape: Sequence[int],
 # Greedy argmax-then-suppress selection
 # --------------------------------------------------------------------------
 def check_selection_inputs(score: Tensor, excluded: Optional[Tensor],
-                            max_units: int) -> Tensor:
+                           max_units: int) -> Tensor:
     """Validate greedy inputs; return the bool excluded mask."""
     if not isinstance(score, Tensor) or score.dim() != 2:
         raise ValueError('score must be an (H, W) tensor')
@@ -471,8 +498,28 @@ def check_selection_inputs(score: Tensor, excluded: Optional[Tensor],
 
 def empty_selection(score: Tensor) -> Tuple[Tensor, Tensor]:
     """An empty (scores, positions) pair on the device of ``score``."""
-    return (score.new_zeros(0), torch.zeros(0, dtype=torch.int64,
-                                            device=score.device))
+    return (score.new_zeros(0),
+            torch.zeros(0, dtype=torch.int64, device=score.device))
+
+
+def _padded_work_map(score: Tensor, excluded: Tensor, dtype: torch.dtype,
+                     block: int) -> np.ndarray:
+    """A CPU copy of ``score``, excluded positions at -inf, padded with -inf
+    to multiples of ``block`` (numpy: masked writes are several times faster
+    than torch's ``masked_fill_`` on CPU)."""
+    height, width = score.shape
+    pad_h = -(-height // block) * block
+    pad_w = -(-width // block) * block
+    np_dtype = np.float64 if dtype == torch.float64 else np.float32
+    work = np.empty((pad_h, pad_w), dtype=np_dtype)
+    work[height:, :] = -np.inf
+    work[:height, width:] = -np.inf
+    inner = work[:height, :width]
+    inner[...] = score.detach().to('cpu', dtype).numpy()
+    excluded = excluded.cpu().numpy()
+    if excluded.any():
+        np.copyto(inner, -np.inf, where=excluded)
+    return work
 
 
 def _greedy_blocks(work: np.ndarray, shape: Sequence[int], max_units: int,
@@ -487,8 +534,9 @@ def _greedy_blocks(work: np.ndarray, shape: Sequence[int], max_units: int,
     """
     height, width = shape
     n_bh, n_bw = work.shape[0] // block, work.shape[1] // block
-    tiles = torch.from_numpy(work).view(n_bh, block, n_bw, block)
-    tile_max = tiles.amax(dim=(1, 3)).numpy().copy()
+    work_t = torch.from_numpy(work)  # shares memory with ``work``
+    tile_max_t = work_t.view(n_bh, block, n_bw, block).amax(dim=(1, 3))
+    tile_max = tile_max_t.numpy()  # shares memory with ``tile_max_t``
     if np.isnan(tile_max).any():  # amax propagates NaN
         raise ValueError('score contains NaN at a non-excluded position')
     flat_max = tile_max.reshape(-1)
@@ -519,9 +567,16 @@ def _greedy_blocks(work: np.ndarray, shape: Sequence[int], max_units: int,
         work[y0:y1, x0:x1] = -np.inf
         ty0, ty1 = y0 // block, (y1 - 1) // block + 1
         tx0, tx1 = x0 // block, (x1 - 1) // block + 1
-        sub = work[ty0 * block:ty1 * block, tx0 * block:tx1 * block]
-        tile_max[ty0:ty1, tx0:tx1] = sub.reshape(
-            ty1 - ty0, block, tx1 - tx0, block).max(axis=(1, 3))
+        if (ty1 - ty0) * (tx1 - tx0) <= 6:  # numpy: less overhead per tile
+            for ty in range(ty0, ty1):
+                for tx in range(tx0, tx1):
+                    tile_max[ty, tx] = work[ty * block:(ty + 1) * block,
+                                            tx * block:(tx + 1) * block].max()
+        else:  # torch: much faster multi-tile reduction
+            sub = work_t[ty0 * block:ty1 * block, tx0 * block:tx1 * block]
+            tile_max_t[ty0:ty1,
+                       tx0:tx1] = sub.view(ty1 - ty0, block, tx1 - tx0,
+                                           block).amax(dim=(1, 3))
     return values, picks
 
 
@@ -540,13 +595,13 @@ def _top_units(flat: Tensor, max_units: int) -> Tuple[Tensor, Tensor]:
     return flat[index], index
 
 
-def greedy_suppress(score: Tensor,
-                    excluded: Optional[Tensor],
-                    max_units: int,
-                    radius: int,
-                    method: str = 'auto',
-                    block_size: int = GREEDY_BLOCK_SIZE
-                    ) -> Tuple[Tensor, Tensor]:
+def greedy_suppress(
+        score: Tensor,
+        excluded: Optional[Tensor],
+        max_units: int,
+        radius: int,
+        method: str = 'auto',
+        block_size: int = GREEDY_BLOCK_SIZE) -> Tuple[Tensor, Tensor]:
     """Greedy argmax-then-suppress selection (RIPU, Eq. 2 and Alg. 1).
 
     Returns exactly the sequence of the naive procedure::
@@ -606,15 +661,9 @@ def greedy_suppress(score: Tensor,
             raise ValueError('score contains NaN at a non-excluded position')
         values, positions = _top_units(masked.reshape(-1), max_units)
         return values.to(device, dtype), positions.to(device)
-    height, width = score.shape
-    pad_h = -(-height // block_size) * block_size
-    pad_w = -(-width // block_size) * block_size
-    work = torch.full((pad_h, pad_w), -math.inf, dtype=work_dtype)
-    inner = work[:height, :width]
-    inner.copy_(score.detach())
-    inner.masked_fill_(excluded.cpu(), -math.inf)
-    values, picks = _greedy_blocks(work.numpy(), (height, width),
-                                   int(max_units), radius, int(block_size))
+    values, picks = _greedy_blocks(
+        _padded_work_map(score, excluded, work_dtype, block_size), score.shape,
+        int(max_units), radius, int(block_size))
     return (torch.tensor(values, dtype=dtype, device=device),
             torch.tensor(picks, dtype=torch.int64, device=device))
 
@@ -622,7 +671,8 @@ def greedy_suppress(score: Tensor,
 # --------------------------------------------------------------------------
 # Grid patches
 # --------------------------------------------------------------------------
-def grid_reduce(score: Tensor, patch_size: Sequence[int],
+def grid_reduce(score: Tensor,
+                patch_size: Sequence[int],
                 reduce: str = 'mean') -> Tensor:
     """Reduce a score map over non-overlapping grid patches.
 
@@ -652,9 +702,9 @@ def grid_reduce(score: Tensor, patch_size: Sequence[int],
         return tiles.amax(dim=(1, 3))
     total = tiles.sum(dim=(1, 3), dtype=torch.float64)
     if reduce == 'mean':
-        rows = (torch.arange(n_h) * patch_h).neg_().add_(height).clamp_(
-            max=patch_h)
-        cols = (torch.arange(n_w) * patch_w).neg_().add_(width).clamp_(
-            max=patch_w)
+        rows = (torch.arange(n_h) *
+                patch_h).neg_().add_(height).clamp_(max=patch_h)
+        cols = (torch.arange(n_w) *
+                patch_w).neg_().add_(width).clamp_(max=patch_w)
         total = total / (rows[:, None] * cols[None, :]).to(total.device)
     return total.to(score.dtype)

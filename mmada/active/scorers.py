@@ -32,8 +32,8 @@ class RandomScorer(BaseScorer):
         """
         F.check_probs(probs)
         device = ctx.generator.device
-        score = torch.rand(probs.shape[1:], generator=ctx.generator,
-                           device=device)
+        score = torch.rand(
+            probs.shape[1:], generator=ctx.generator, device=device)
         return score.to(probs.device)
 
 

@@ -112,7 +112,8 @@ class SquareRegionUnit(BaseUnit):
     def __init__(self, k: int = 1, reduce: Optional[str] = None) -> None:
         self.k = F.check_radius(k)
         self.reduce = None if reduce is None else _check_reduce(
-            reduce, type(self).__name__)
+            reduce,
+            type(self).__name__)
 
     def region_scores(self, score: Tensor) -> Tensor:
         """Score of every centre: ``score`` itself or its square reduction.
@@ -216,12 +217,13 @@ class GridPatchUnit(BaseUnit):
             flat positions of the patches' top-left pixels.
         """
         excluded = F.check_selection_inputs(score, excluded, max_units)
-        height, width = score.shape
+        width = score.shape[1]
         patch_h, patch_w = self.patch_size
         patch_scores = F.grid_reduce(score, self.patch_size, self.reduce)
         corners = excluded[::patch_h, ::patch_w]
         values, index = F.greedy_suppress(patch_scores, corners, max_units, 0)
-        rows, cols = index // patch_scores.shape[1], index % patch_scores.shape[1]
+        grid_w = patch_scores.shape[1]
+        rows, cols = index // grid_w, index % grid_w
         return values, rows * patch_h * width + cols * patch_w
 
     def _patch_bounds(self, positions: Tensor, shape: Sequence[int]):
@@ -229,8 +231,8 @@ class GridPatchUnit(BaseUnit):
         height, width = _check_shape(shape)
         positions = F.check_positions(positions, (height, width))
         ys, xs = positions // width, positions % width
-        if ((ys % self.patch_size[0]) != 0).any() or (
-                (xs % self.patch_size[1]) != 0).any():
+        patch_h, patch_w = self.patch_size
+        if ((ys % patch_h) != 0).any() or ((xs % patch_w) != 0).any():
             raise ValueError('GridPatchUnit: positions must be top-left '
                              'corners of grid patches')
         return ys, xs, height, width
@@ -238,8 +240,7 @@ class GridPatchUnit(BaseUnit):
     def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
         """The whole patches, cropped at the image border."""
         ys, xs, height, width = self._patch_bounds(positions, shape)
-        mask = torch.zeros((height, width), dtype=torch.bool,
-                           device=ys.device)
+        mask = torch.zeros((height, width), dtype=torch.bool, device=ys.device)
         patch_h, patch_w = self.patch_size
         for y, x in zip(ys.tolist(), xs.tolist()):
             mask[y:y + patch_h, x:x + patch_w] = True
@@ -312,8 +313,11 @@ class ImageUnit(BaseUnit):
     def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
         """The whole image if picked, else nothing."""
         positions = self._check(positions, shape)
-        return torch.full(tuple(shape), positions.numel() > 0,
-                          dtype=torch.bool, device=positions.device)
+        return torch.full(
+            tuple(shape),
+            positions.numel() > 0,
+            dtype=torch.bool,
+            device=positions.device)
 
     def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
         """The whole image if picked, else nothing."""

@@ -6,9 +6,8 @@ import pytest
 import torch
 
 from mmada.active import (GlobalTopNAllocator, PerImageAllocator, PixelUnit,
-                          SquareRegionUnit, images_per_round,
-                          pixels_per_image, pixels_per_round,
-                          regions_per_image)
+                          SquareRegionUnit, images_per_round, pixels_per_image,
+                          pixels_per_round, regions_per_image)
 from mmada.registry import ACQUISITIONS
 
 
@@ -77,14 +76,20 @@ def test_per_image_allocator_units_and_pixels():
     alloc.reset(20)
     assert alloc.max_units(min_cost=4) == 5
     # costs 4, 9, 9, 6: cumulative 4, 13, 22 -> stop before exceeding 20
-    alloc.push(0, torch.tensor([4., 3., 2., 1.]), torch.tensor([0, 1, 2, 3]),
-               costs=torch.tensor([4, 9, 9, 6]))
+    alloc.push(
+        0,
+        torch.tensor([4., 3., 2., 1.]),
+        torch.tensor([0, 1, 2, 3]),
+        costs=torch.tensor([4, 9, 9, 6]))
     assert alloc.result()[0].tolist() == [0, 1]
     with pytest.raises(ValueError):
         alloc.push(1, torch.tensor([1.]), torch.tensor([0]))  # no costs
     with pytest.raises(ValueError):
-        alloc.push(1, torch.tensor([1., 2.]), torch.tensor([0, 1]),
-                   costs=torch.tensor([1, 1]))  # increasing scores
+        alloc.push(
+            1,
+            torch.tensor([1., 2.]),
+            torch.tensor([0, 1]),
+            costs=torch.tensor([1, 1]))  # increasing scores
 
 
 # --------------------------------------------------------------------------
@@ -99,14 +104,21 @@ def test_global_topn_hand_example():
         1: ([0.8, 0.5, 0.4], [2, 5, 9]),
     }
     for order in ([0, 1], [1, 0]):
-        for budget, expected in [(4, {0: [3, 7], 1: [2, 5]}),
-                                 (3, {0: [3, 7], 1: [2]}),
-                                 (1, {0: [3]}), (0, {})]:
+        for budget, expected in [(4, {
+                0: [3, 7],
+                1: [2, 5]
+        }), (3, {
+                0: [3, 7],
+                1: [2]
+        }), (1, {
+                0: [3]
+        }), (0, {})]:
             alloc = GlobalTopNAllocator(compact_every=1)
             alloc.reset(budget)
             for index in order:
                 scores, positions = seqs[index]
-                alloc.push(index, torch.tensor(scores), torch.tensor(positions))
+                alloc.push(index, torch.tensor(scores),
+                           torch.tensor(positions))
             result = {k: v.tolist() for k, v in alloc.result().items()}
             assert result == expected
 
@@ -120,13 +132,13 @@ def greedy_sequences(unit, num_images, seed, shape=(11, 13)):
         if index % 3 == 0:
             score = (score * 4).floor()  # ties within and across images
         scores, positions = unit.greedy(score, None, score.numel())
-        seqs[index * 10 + 3] = (scores, positions,
-                                unit.cost(positions, shape))
+        seqs[index * 10 + 3] = (scores, positions, unit.cost(positions, shape))
     return seqs
 
 
 def brute_force(seqs, budget, pixels):
-    """All candidates sorted by (score desc, image, position); budget prefix."""
+    """All candidates sorted by (score desc, image, position), cut to the
+    longest prefix within the budget."""
     rows = [(float(s), index, int(p), int(c) if pixels else 1)
             for index, (scores, positions, costs) in seqs.items()
             for s, p, c in zip(scores, positions, costs)]

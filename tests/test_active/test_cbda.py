@@ -54,20 +54,21 @@ def round_info(labelled, round_index=1, num_rounds=1, ratio=0.03):
 def test_class_budgets_hand_values():
     # B = 1000 px * 0.1 / 4 classes * 2 / 5 rounds = 10 per class
     budgets = class_budgets(1000, 0.1, 2, 5, 4)
-    assert torch.allclose(budgets, torch.full((4, ), 10.0, dtype=torch.float64))
+    assert torch.allclose(budgets, torch.full((4, ), 10.0,
+                                              dtype=torch.float64))
     # goal (0.5, 0.25, 0.25, 0): 1000 * 0.1 * g * 0.4 = 20, 10, 10, 0
     budgets = class_budgets(1000, 0.1, 2, 5, 4, goal=[0.5, 0.25, 0.25, 0.])
     assert budgets.tolist() == pytest.approx([20., 10., 10., 0.])
     # last round: 1000 * 0.1 / 4 * 5 / 5 = 25
-    assert class_budgets(1000, 0.1, 5, 5, 4).tolist() == pytest.approx(
-        [25.] * 4)
+    assert class_budgets(1000, 0.1, 5, 5,
+                         4).tolist() == pytest.approx([25.] * 4)
 
 
 def test_class_weights_hand_values():
     # W = max(1 - L / B, eps) with B = 10: L = 0 -> 1; 5 -> 0.5;
     # 10 -> max(0, eps) = eps; 20 -> max(-1, eps) = eps
-    weights = class_weights(torch.tensor([0, 5, 10, 20]),
-                            torch.full((4, ), 10.), eps=EPS)
+    weights = class_weights(
+        torch.tensor([0, 5, 10, 20]), torch.full((4, ), 10.), eps=EPS)
     assert weights.tolist() == pytest.approx([1.0, 0.5, EPS, EPS])
     # a class with a zero budget (goal share 0) gets eps
     weights = class_weights(torch.tensor([0, 0]), torch.tensor([10., 0.]))
@@ -138,13 +139,14 @@ def test_cbda_bad_inputs():
         ClassBalancedScorer(scorer=OnesScorer()).prepare_round(
             round_info([0, 0, 0], ratio=None))
     with pytest.raises(ValueError):
-        ClassBalancedScorer(scorer=OnesScorer(), goal=[0.5, 0.4, 0.]
-                            ).prepare_round(round_info([0, 0, 0]))
+        ClassBalancedScorer(
+            scorer=OnesScorer(),
+            goal=[0.5, 0.4, 0.]).prepare_round(round_info([0, 0, 0]))
     with pytest.raises(ValueError):
         ClassBalancedScorer(scorer=OnesScorer(), eps=0.)
     with pytest.raises(ValueError):
         class_budgets(1000, 0.1, 6, 5, 4)  # round index beyond the schedule
     with pytest.raises(ValueError):
         imbalance_score(torch.tensor([3]))
-    assert math.isfinite(class_weights(torch.tensor([1]), torch.tensor([0.]))
-                         .item())
+    assert math.isfinite(
+        class_weights(torch.tensor([1]), torch.tensor([0.])).item())

@@ -35,12 +35,12 @@ def test_entropy_scorer_hand_values():
     # H = -sum p ln p:  ln 2 = 0.693147;  0 (0 ln 0 = 0);
     # 0.9 * 0.105361 + 0.1 * 2.302585 = 0.094825 + 0.230259 = 0.325083
     expected = torch.tensor([[0.693147, 0.0, 0.325083]])
-    assert torch.allclose(EntropyScorer()(TWO_CLASS, ctx()), expected,
-                          atol=1e-5)
+    assert torch.allclose(
+        EntropyScorer()(TWO_CLASS, ctx()), expected, atol=1e-5)
     # normalised by ln C = ln 2: 1, 0, 0.325083 / 0.693147 = 0.468996
     normalized = EntropyScorer(normalize=True)(TWO_CLASS, ctx())
-    assert torch.allclose(normalized, torch.tensor([[1.0, 0.0, 0.468996]]),
-                          atol=1e-5)
+    assert torch.allclose(
+        normalized, torch.tensor([[1.0, 0.0, 0.468996]]), atol=1e-5)
 
 
 def test_softmax_confidence_hand_values():
@@ -141,8 +141,8 @@ def test_box_sum_matches_definition():
         for i in range(7):
             for j in range(9):
                 window = x[:, max(0, i - k):i + k + 1, max(0, j - k):j + k + 1]
-                assert torch.allclose(out[:, i, j], window.sum((1, 2)),
-                                      atol=1e-5)
+                assert torch.allclose(
+                    out[:, i, j], window.sum((1, 2)), atol=1e-5)
     counts = F.box_sum(torch.ones(4, 5, dtype=torch.bool), 1)
     assert counts.dtype == torch.int64
     assert torch.equal(counts, F.box_count((4, 5), 1))
@@ -196,8 +196,8 @@ def test_ripu_region_vs_pixel_mode():
     # PA: 0.693147 * 0 = 0; 0 * 0.636514 = 0; 0.325083 * 0.693147 = 0.225331
     ra = RIPUScorer(k=1, mode='region', normalize=False)(probs, ctx())
     pa = RIPUScorer(k=1, mode='pixel', normalize=False)(probs, ctx())
-    assert torch.allclose(ra, torch.tensor([[0.0, 0.216040, 0.112665]]),
-                          atol=1e-5)
+    assert torch.allclose(
+        ra, torch.tensor([[0.0, 0.216040, 0.112665]]), atol=1e-5)
     assert torch.allclose(pa, torch.tensor([[0.0, 0.0, 0.225331]]), atol=1e-5)
 
 

@@ -35,8 +35,7 @@ def random_case(seed, ties=False):
     if ties:
         score = (score * 5).floor()
     excluded = torch.rand(height, width, generator=gen) < 0.15
-    max_units = int(torch.randint(0, height * width + 3, (1, ),
-                                  generator=gen))
+    max_units = int(torch.randint(0, height * width + 3, (1, ), generator=gen))
     return score, excluded, max_units
 
 
@@ -57,8 +56,7 @@ def test_square_unit_equals_naive_greedy(seed, k):
     score, excluded, max_units = random_case(100 + seed)
     values, positions = SquareRegionUnit(k=k).greedy(score, excluded,
                                                      max_units)
-    ref_values, ref_positions = naive_greedy(score, excluded, max_units,
-                                             2 * k)
+    ref_values, ref_positions = naive_greedy(score, excluded, max_units, 2 * k)
     assert positions.tolist() == ref_positions
     assert values.tolist() == ref_values
 
@@ -68,8 +66,8 @@ def test_square_unit_equals_naive_greedy(seed, k):
 @pytest.mark.parametrize('block_size', [1, 3, 8, 32])
 def test_greedy_with_ties_and_block_sizes(seed, radius, block_size):
     score, excluded, max_units = random_case(200 + seed, ties=True)
-    _, positions = F.greedy_suppress(score, excluded, max_units, radius,
-                                     block_size=block_size)
+    _, positions = F.greedy_suppress(
+        score, excluded, max_units, radius, block_size=block_size)
     assert positions.tolist() == naive_greedy(score, excluded, max_units,
                                               radius)[1]
 
@@ -77,8 +75,8 @@ def test_greedy_with_ties_and_block_sizes(seed, radius, block_size):
 @pytest.mark.parametrize('seed', range(4))
 def test_greedy_sort_path_for_radius_zero(seed):
     score, excluded, max_units = random_case(300 + seed, ties=seed % 2 == 1)
-    values, positions = F.greedy_suppress(score, excluded, max_units, 0,
-                                          method='sort')
+    values, positions = F.greedy_suppress(
+        score, excluded, max_units, 0, method='sort')
     ref_values, ref_positions = naive_greedy(score, excluded, max_units, 0)
     assert positions.tolist() == ref_positions
     assert values.tolist() == ref_values
@@ -120,9 +118,10 @@ def test_pixel_unit_masks_hand_example():
     assert unit.footprint(positions, (3, 5)).nonzero().tolist() == [[0, 4]]
     assert unit.cost(positions, (3, 5)).tolist() == [1]
     # neighbourhood of radius 1 clipped: rows 0-1, cols 3-4
-    assert unit.exclusion(positions, (3, 5)).nonzero().tolist() == [
-        [0, 3], [0, 4], [1, 3], [1, 4]
-    ]
+    assert unit.exclusion(positions, (3, 5)).nonzero().tolist() == [[0, 3],
+                                                                    [0, 4],
+                                                                    [1, 3],
+                                                                    [1, 4]]
 
 
 @pytest.mark.parametrize('k', [1, 2])

@@ -6,6 +6,6 @@ from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
 
 __all__ = [
     'SEGMENTOR_OUTPUTS', 'BaseDomainLoss', 'NegativeLearningLoss',
-    'LocalConsistencyLoss', 'negative_learning_loss',
-    'local_consistency_loss', 'label_boundary_mask', 'neighbour_mean'
+    'LocalConsistencyLoss', 'negative_learning_loss', 'local_consistency_loss',
+    'label_boundary_mask', 'neighbour_mean'
 ]

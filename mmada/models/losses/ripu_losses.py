@@ -77,11 +77,15 @@ def label_boundary_mask(labels: Tensor, ignore_index: int = 255) -> Tensor:
     # max over valid neighbours: ignored ones replaced by -1 (below any label)
     high = F.max_pool2d(
         torch.where(valid[:, None], lab, torch.full_like(lab, -1.)),
-        3, stride=1, padding=1)[:, 0]
+        3,
+        stride=1,
+        padding=1)[:, 0]
     # min over valid neighbours, as -max(-x): ignored ones become +inf
     low = -F.max_pool2d(
         torch.where(valid[:, None], -lab, torch.full_like(lab, -float('inf'))),
-        3, stride=1, padding=1)[:, 0]
+        3,
+        stride=1,
+        padding=1)[:, 0]
     own = labels.float()
     return valid & ((high > own) | (low < own))
 
@@ -244,7 +248,8 @@ class LocalConsistencyLoss(BaseDomainLoss):
                 align_corners=self.align_corners)
         else:
             labels = F.interpolate(
-                labels[:, None].float(), size=seg_logits.shape[-2:],
+                labels[:, None].float(),
+                size=seg_logits.shape[-2:],
                 mode='nearest')[:, 0].long()
         mask = label_boundary_mask(labels.long(), self.ignore_index)
         return local_consistency_loss(seg_logits, mask)

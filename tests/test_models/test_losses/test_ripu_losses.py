@@ -74,8 +74,7 @@ def test_local_consistency_hand_value():
         sum(ROW_TERMS) / 3, abs=1e-5)
     module = LocalConsistencyLoss()
     assert module.domain == 'source' and module.inputs == ('seg_logits', )
-    assert module(seg_logits=logits).item() == pytest.approx(
-        1 / 3, abs=1e-5)
+    assert module(seg_logits=logits).item() == pytest.approx(1 / 3, abs=1e-5)
 
 
 def test_local_consistency_2x2_whole_image_windows():
@@ -145,8 +144,10 @@ def test_bad_loss_inputs():
     with pytest.raises(ValueError):
         local_consistency_loss(torch.randn(2, 3, 4))
     with pytest.raises(ValueError):
-        LocalConsistencyLoss(boundary_only=True, inputs=(
-            'seg_logits', 'gt_sem_seg'))(seg_logits=torch.randn(1, 2, 3, 3))
+        LocalConsistencyLoss(
+            boundary_only=True, inputs=('seg_logits', 'gt_sem_seg'))(
+                seg_logits=torch.randn(1, 2, 3, 3))
     assert math.isfinite(
-        local_consistency_loss(torch.randn(1, 2, 3, 3),
-                               torch.zeros(1, 3, 3, dtype=torch.bool)).item())
+        local_consistency_loss(
+            torch.randn(1, 2, 3, 3), torch.zeros(1, 3, 3,
+                                                 dtype=torch.bool)).item())
