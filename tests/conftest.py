@@ -44,6 +44,7 @@ def tiny_config(config: str, out_dir: str, bench_root: str, max_iters: int = 4,
     cfg.default_hooks.checkpoint.interval = checkpoint_interval
     cfg.default_hooks.logger.interval = 1
     cfg.randomness = dict(seed=0, deterministic=False)
+    cfg.load_from = None  # adaptation configs start from a source-only run
     for dotted, value in cfg_options.items():  # assignment, not merge
         *parents, last = dotted.split('.')
         node = cfg

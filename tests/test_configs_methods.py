@@ -179,7 +179,7 @@ def test_cbda_budgets(bench, pct, value):
 
 GRID = dict(cbda=(CB_RIPU, GLOBAL), ra=(RIPU_REGION, PER_IMAGE),
             da=(RIPU_REGION, GLOBAL), cbra=(CB_RIPU, PER_IMAGE))
-SYNTHETIC_CBDA = 'cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256{}.py'
+SYNTHETIC_CBDA = 'cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256{}.py'
 
 
 @pytest.mark.parametrize('pattern', [CBDA.format('gta2cs', 10, '{}'), SYNTHETIC_CBDA])

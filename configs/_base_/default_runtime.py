@@ -11,6 +11,4 @@ visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
-load_from = None
-resume = False
 tta_model = dict(type='SegTTAModel')

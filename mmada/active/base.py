@@ -4,11 +4,13 @@ An acquisition round, run by :class:`mmada.engine.hooks.ActiveLearningHook`,
 is a composition of four registered kinds of piece (registry
 ``mmada.registry.ACQUISITIONS``)::
 
+    allocator.reset(budget)
     for every target image (sharded over ranks):
         probs   = model(image).softmax()                    # (C, H, W), label resolution
         score   = scorer(probs, ctx)                        # (H, W), higher = query first
-        cands   = unit.greedy(score, excluded, max_units)   # ordered candidates of this image
-    picks   = allocator.allocate(all candidates, budget)     # decided once, on rank 0
+        scores, positions = unit.greedy(score, excluded, allocator.max_units())
+        allocator.push(index, scores, positions, unit.cost(positions, shape))
+    picks = merge of the ranks' allocators, .result()        # decided once, on rank 0
     for every picked unit: label unit.footprint(...), exclude unit.exclusion(...)
 
 * Scorers (and score wrappers such as CBDA's class balancing) are pure:
@@ -16,8 +18,9 @@ is a composition of four registered kinds of piece (registry
   statistics before any image is scored.
 * Selection units turn a score map into an ordered sequence of
   non-overlapping units (pixels, squares, grid patches, whole images).
-* Allocators split the round's budget: an equal share per image, or a
-  dataset-wide top-N over all images' candidate sequences.
+* Allocators (:mod:`mmada.active.allocators`) split the round's budget:
+  an equal share per image, or a dataset-wide top-N over all images'
+  candidate sequences, streamed with bounded memory.
 """
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Tuple
@@ -127,5 +130,17 @@ class BaseUnit:
 
         Returns:
             Tensor: (H, W) bool mask.
+        """
+        raise NotImplementedError
+
+    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+        """Pixels each unit labels (its footprint size, clipped at borders).
+
+        Args:
+            positions: (n,) flat positions returned by :meth:`greedy`.
+            shape: (H, W).
+
+        Returns:
+            Tensor: (n,) int64 pixel counts.
         """
         raise NotImplementedError

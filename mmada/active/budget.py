@@ -61,15 +61,20 @@ class Budget:
         num_rounds: Number of acquisition rounds.
         reference_size: (H, W) at which a ``pixels_per_image`` budget is
             stated.
+        per_round: ``value`` is the budget of each round instead of the
+            whole schedule (the total is ``value * num_rounds``).
     """
 
     def __init__(self, type: str, value: float, num_rounds: int,
-                 reference_size: Optional[Sequence[int]] = None) -> None:
+                 reference_size: Optional[Sequence[int]] = None,
+                 per_round: bool = False) -> None:
         if type not in BUDGET_TYPES:
             raise ValueError(f'budget type must be one of {BUDGET_TYPES}, got {type!r}')
         if not isinstance(num_rounds, int) or num_rounds < 1:
             raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
-        value = float(value)
+        if not isinstance(num_rounds, int) or num_rounds < 1:
+            raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
+        value = float(value) * (num_rounds if per_round else 1)
         if not value > 0:
             raise ValueError(f'budget value must be > 0, got {value}')
         if type == 'ratio' and value > 1:

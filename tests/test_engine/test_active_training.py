@@ -14,8 +14,8 @@ from mmada.active.label_store import LabelStore
 from tests.conftest import ROOT, run_tool, tiny_config
 from tests.test_engine.test_dist import free_port
 
-RANDOM_RA = 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
-RIPU_RA = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
+RANDOM_RA = 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+RIPU_RA = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 POOL, H, W = 12, 64, 128  # tiny benchmark target train pool
 
 

@@ -7,7 +7,7 @@ import sys
 
 from tests.conftest import ROOT, tiny_config
 
-SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
+SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
 
 def free_port() -> int:

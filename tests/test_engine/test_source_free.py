@@ -7,7 +7,7 @@ from mmada.active.label_store import LabelStore
 from tests.conftest import run_tool, tiny_config
 
 SOURCE_ONLY = 'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
-SOURCE_FREE = 'configs/ripu/ripu-sf-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
+SOURCE_FREE = 'configs/ripu/ripu-sf-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
 
 def test_source_free_run_uses_no_source_data(tmp_path, bench_root):

@@ -7,7 +7,7 @@ import torch
 
 from tests.conftest import run_tool, tiny_config
 
-SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
+SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
 
 def _weights(path):

@@ -1,6 +1,6 @@
-# Synthetic schedule with acquisition rounds: the papers' 5 rounds at 10k,
-# 12k, 14k, 16k, 18k of 40k iterations, scaled to 600 iterations.
-_base_ = ['./schedule_synthetic.py']
+# Adaptation phase with 5 acquisition rounds, spread like the papers' rounds
+# (10k-18k of 40k: between a quarter and half of the schedule).
+_base_ = ['./schedule_synthetic_adapt.py']
 train_cfg = dict(type='ActiveIterBasedTrainLoop')
-active_rounds = [150, 180, 210, 240, 270]  # ActiveLearningHook's default rounds
+active_rounds = [1, 40, 80, 120, 160]  # ActiveLearningHook's default rounds
 custom_hooks = [dict(type='ActiveLearningHook')]

@@ -388,13 +388,18 @@ class ActiveLearningHook(Hook):
                     f'is {shapes[idx]}: the acquisition pipeline must keep ori_shape')
             key = self.dataset.key(idx)
             state = self.store.read(key, shape)
-            labelled = torch.from_numpy(state.rounds > 0)
-            excluded = torch.from_numpy(state.excluded) | labelled
-            ctx = ImageContext(index=idx, labelled=labelled,
+            # Positions excluded by earlier picks (their units' exclusion()); the
+            # footprint of a new pick is clipped to unlabelled pixels on rank 0.
+            excluded = torch.from_numpy(state.excluded)
+            ctx = ImageContext(index=idx, labelled=torch.from_numpy(state.rounds > 0),
                                generator=self._generator(round_index, idx))
             score = self.scorer(probs, ctx)
             if per_image:
                 allocator.reset(self.budget.units_per_image(shape, self.unit, round_index))
+            elif getattr(self.unit, 'reduce', None) is None and allocator.threshold > -math.inf:
+                # Scores below the dataset-wide cut can never be picked: masking
+                # them only shortens this image's greedy sequence (same result).
+                score = score.masked_fill(score < allocator.threshold, -math.inf)
             scores, positions = self.unit.greedy(score, excluded, allocator.max_units())
             allocator.push(idx, scores, positions, costs=self.unit.cost(positions, shape))
             if per_image:

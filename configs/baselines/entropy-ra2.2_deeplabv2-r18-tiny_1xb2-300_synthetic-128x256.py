@@ -5,4 +5,6 @@ _base_ = [
     '../_base_/schedules/schedule_synthetic_active.py',
     '../_base_/methods/region_2.2pct.py'
 ]
-active_learning = dict(scorer=dict(type='EntropyScorer'))
+# A region's score is the mean of its pixel scores (RIPU Table 4 baselines).
+active_learning = dict(
+    scorer=dict(type='EntropyScorer'), unit=dict(type='SquareRegionUnit', k=1, reduce='mean'))

@@ -1,5 +1,5 @@
 # CBDA ablation "DA" on the synthetic benchmark: dataset-wide top-N of RIPU's
 # regions without class balancing; otherwise the CBDA synthetic config.
-_base_ = ['./cbda-ra2.2_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py']
+_base_ = ['./cbda-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py']
 active_learning = dict(
     scorer=dict(_delete_=True, type='RIPUScorer', k=1, mode='region'))

@@ -1,15 +1,13 @@
 # RIPU, source-free (appendix 6.4): start from the source-only model, then
 # train on target only with CE on the acquired regions (RA 2.2%) plus
 # negative learning (no source images, no local consistency loss).
-# Train the source-only config first:
-#   python tools/train.py configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py
+# It starts from the source-only checkpoint (load_from of the schedule).
 _base_ = [
     '../_base_/models/deeplabv2_r18_tiny.py',
     '../_base_/datasets/synthetic_active.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_synthetic_active.py',
     '../_base_/methods/region_2.2pct.py'
 ]
-load_from = 'work_dirs/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256/iter_600.pth'
 active_target_train = {{_base_.active_target_train}}
 train_dataloader = dict(
     _delete_=True,
