@@ -155,8 +155,12 @@ def test_selection_baselines(scorer, budget):
     types = dict(random='RandomScorer', entropy='EntropyScorer',
                  sconf='SoftmaxConfidenceScorer')
     assert cfg.active_learning.scorer == dict(type=types[scorer])
-    unit = dict(type='SquareRegionUnit', k=1) if budget == 'ra2.2pct' else \
-        dict(type='PixelUnit', suppress_k=32)
+    # RA ranks squares by their centre score for RandomScorer (equivalent) and
+    # by the mean pixel score for the uncertainty baselines.
+    square = dict(type='SquareRegionUnit', k=1)
+    if scorer != 'random':
+        square['reduce'] = 'mean'
+    unit = square if budget == 'ra2.2pct' else dict(type='PixelUnit', suppress_k=32)
     assert cfg.active_learning.unit == unit
     assert not cfg.model.get('extra_losses')  # RIPU appendix 6.2: CE only
 
