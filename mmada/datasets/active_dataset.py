@@ -8,6 +8,40 @@ from mmengine.dataset import BaseDataset, Compose
 from mmada.registry import DATASETS
 
 
+def active_pipeline(pipeline: Sequence[dict]) -> List[dict]:
+    """A training pipeline that loads acquired labels instead of ground truth.
+
+    Args:
+        pipeline: Transform configs of a target training pipeline.
+
+    Returns:
+        list[dict]: A copy in which ``LoadAnnotations`` (with no options) is
+        ``LoadActiveLabels``; a pipeline that already has ``LoadActiveLabels``
+        is returned unchanged.
+
+    Raises:
+        ValueError: If the pipeline loads no labels, loads them twice, or
+            gives ``LoadAnnotations`` options (their meaning for acquired
+            labels would be a guess: write ``LoadActiveLabels`` instead).
+    """
+    def kind(t: dict) -> str:
+        return str(t.get('type', '')).split('.')[-1]
+
+    loaders = [t for t in pipeline if kind(t) in ('LoadAnnotations', 'LoadActiveLabels')]
+    if len(loaders) != 1:
+        raise ValueError(
+            'the training pipeline of an ActiveTargetDataset must load labels once '
+            f'(LoadAnnotations, replaced, or LoadActiveLabels), got {len(loaders)} '
+            f'label loaders in {[kind(t) for t in pipeline]}')
+    options = {k: v for k, v in loaders[0].items() if k != 'type'}
+    if kind(loaders[0]) == 'LoadAnnotations' and options:
+        raise ValueError(
+            f'cannot turn LoadAnnotations with options {options} into LoadActiveLabels '
+            'automatically: write dict(type="LoadActiveLabels") in the pipeline')
+    return [dict(type='LoadActiveLabels') if kind(t) == 'LoadAnnotations' else copy.deepcopy(t)
+            for t in pipeline]
+
+
 @DATASETS.register_module()
 class ActiveTargetDataset:
     """Wraps a target segmentation dataset with an active label store.
@@ -18,12 +52,18 @@ class ActiveTargetDataset:
     the store on disk: 255 where nothing was acquired. Dataloader worker
     processes therefore see every new round without being rebuilt.
 
+    A dataset config can be wrapped as it is: a ``LoadAnnotations`` step of
+    its pipeline is replaced by ``LoadActiveLabels`` (the rest of the
+    augmentation is kept), so the fully labelled target of a base config
+    becomes its active version and ground truth cannot reach training by
+    mistake. A built dataset whose pipeline loads ground truth is refused.
+
     Acquisition reads images through ``acquisition_pipeline``, which must not
     load annotations: ground truth only reaches training through an oracle.
 
     Args:
         dataset: Config (or instance) of the target dataset; its ``pipeline``
-            is the training pipeline.
+            is the training pipeline (see :func:`active_pipeline`).
         label_store_dir: Folder of the label store. ``None`` until
             :class:`~mmada.engine.ActiveIterBasedTrainLoop` sets it to
             ``<work_dir>/active_labels``.
@@ -36,7 +76,16 @@ class ActiveTargetDataset:
                  acquisition_pipeline: Sequence[dict] = (
                      dict(type='LoadImageFromFile'), dict(type='PackSegInputs'))
                  ) -> None:
-        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        if isinstance(dataset, dict):
+            dataset = DATASETS.build(dict(dataset, pipeline=active_pipeline(
+                dataset.get('pipeline', []))))
+        elif any(type(t).__name__ == 'LoadAnnotations'
+                 for t in getattr(dataset.pipeline, 'transforms', [])):
+            raise ValueError(
+                'the wrapped dataset loads ground truth (LoadAnnotations in its '
+                'pipeline): pass its config instead, or build it with '
+                'LoadActiveLabels in place of LoadAnnotations')
+        self.dataset = dataset
         self.label_store_dir = label_store_dir
         for t in acquisition_pipeline:
             if 'Annotation' in str(t.get('type', '')) or 'ActiveLabels' in str(t.get('type', '')):

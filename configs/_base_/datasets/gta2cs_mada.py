@@ -86,3 +86,11 @@ source_only_train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=source_train)
+# Active target (used by the *_active.py variants): the target training set above,
+# with its LoadAnnotations replaced by LoadActiveLabels (labels acquired so far, 255
+# elsewhere) by ActiveTargetDataset; images are scored at full resolution, as they are
+# evaluated.
+acquisition_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
+active_target_train = dict(
+    _delete_=True, type='ActiveTargetDataset', dataset=target_train,
+    acquisition_pipeline=acquisition_pipeline)
