@@ -9,9 +9,3 @@ _base_ = [
     '../_base_/methods/region_2.2pct.py'
 ]
 active_learning = dict(scorer=dict(type='RandomScorer'))
-# RIPU Sec. 4.1: weight decay 1e-4 (schedule_40k.py has AdvEnt's 5e-4); the
-# authors' poly schedule decays over 62.5k iterations and stops at 40k.
-optim_wrapper = dict(optimizer=dict(weight_decay=1e-4))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=62500, by_epoch=False)
-]

@@ -4,10 +4,6 @@ _base_ = [
     '../_base_/models/deeplabv2_r18_tiny.py',
     '../_base_/datasets/synthetic_active.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_synthetic_active.py',
-    '../_base_/methods/region_2.2pct.py', '../_base_/methods/ripu.py'
+    '../_base_/methods/cbda.py'
 ]
 model = dict(extra_losses={{_base_.ripu_losses}})
-active_learning = dict(
-    scorer=dict(type='ClassBalancedScorer',
-                scorer=dict(type='RIPUScorer', k=1, mode='region')),
-    allocator=dict(_delete_=True, type='GlobalTopNAllocator'))
