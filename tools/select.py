@@ -23,7 +23,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmada.engine.hooks import ActiveLearningHook  # noqa: E402
-from mmada.utils import UserFacingError, prepare_cfg  # noqa: E402
+from mmada.utils import UserFacingError, finish_distributed, prepare_cfg  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,7 +68,9 @@ def main() -> int:
         record = hook.run_round(runner.model, round_index, runner.work_dir, runner.logger)
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
+        finish_distributed(synchronize=False)
         return 1
+    finish_distributed()
     if record.get('digest'):
         print(f'round {round_index} committed: {record["labelled_pixels"]} pixels '
               f'labelled, digest {record["digest"]}')

@@ -12,7 +12,7 @@ import os
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmada.utils import UserFacingError, prepare_cfg  # noqa: E402
+from mmada.utils import UserFacingError, finish_distributed, prepare_cfg  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,7 +62,9 @@ def main() -> int:
         Runner.from_cfg(cfg).test()
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
+        finish_distributed(synchronize=False)
         return 1
+    finish_distributed()
     return 0
 
 

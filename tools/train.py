@@ -19,7 +19,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmada.registry import RUNNERS  # noqa: E402
-from mmada.utils import AnnotationRequired, UserFacingError, prepare_cfg  # noqa: E402
+from mmada.utils import (  # noqa: E402
+    AnnotationRequired, UserFacingError, finish_distributed, prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,12 +73,13 @@ def main() -> int:
         prepare_cfg(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.train()
-    except AnnotationRequired as stop:
+    except AnnotationRequired as stop:  # every rank stops at the same round
         print(f'stopped: {stop}')
-        return 0
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
+        finish_distributed(synchronize=False)
         return 1
+    finish_distributed()
     return 0
 
 

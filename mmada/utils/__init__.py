@@ -1,4 +1,4 @@
-from .config import prepare_cfg
+from .config import finish_distributed, prepare_cfg
 from .errors import AnnotationRequired, UserFacingError
 
-__all__ = ['AnnotationRequired', 'UserFacingError', 'prepare_cfg']
+__all__ = ['AnnotationRequired', 'UserFacingError', 'finish_distributed', 'prepare_cfg']

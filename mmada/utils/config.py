@@ -51,3 +51,22 @@ def prepare_cfg(cfg: Config) -> Config:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return cfg
+
+
+def finish_distributed(synchronize: bool = True) -> None:
+    """Destroy the default process group before the interpreter exits.
+
+    A gloo process group still alive at interpreter shutdown can abort the
+    process ("terminate called without an active exception", SIGABRT) when
+    its worker threads are torn down after another rank has left, failing a
+    run that had finished. The command-line tools call this on their way out.
+
+    Args:
+        synchronize: Wait for every rank first (only when all ranks get
+            here; after an error on one rank, a barrier would hang).
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if synchronize:
+        torch_dist.barrier()
+    torch_dist.destroy_process_group()
