@@ -17,13 +17,12 @@ import sys
 # repository root instead (which also makes `mmada` importable).
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmada.engine.hooks import ActiveLearningHook  # noqa: E402
-from mmada.utils import UserFacingError, finish_distributed, prepare_cfg  # noqa: E402
+from mmada.utils import (  # noqa: E402
+    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,21 +34,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--export', action='store_true',
                         help='export queries for human annotators instead of '
                         'asking the config oracle')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_launch_args(parser)
+    return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir
+    cfg = load_cfg(args)
     cfg.load_from, cfg.resume = None, False
     if args.export:
         cfg.setdefault('active_learning', {})['oracle'] = dict(type='ExportOracle')

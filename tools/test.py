@@ -7,12 +7,11 @@ import sys
 # repository root instead (which also makes `mmada` importable).
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmada.utils import UserFacingError, finish_distributed, prepare_cfg  # noqa: E402
+from mmada.utils import (  # noqa: E402
+    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,28 +22,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', help='dir to save the predicted label maps')
     parser.add_argument('--show-dir', help='dir to save painted predictions')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override some settings in the used config (xxx=yyy)')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launch_args(parser)
+    return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cfg(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         vis = cfg.default_hooks.visualization

@@ -1,4 +1,7 @@
-from .config import finish_distributed, prepare_cfg
+from .config import add_launch_args, finish_distributed, load_cfg, prepare_cfg
 from .errors import AnnotationRequired, UserFacingError
 
-__all__ = ['AnnotationRequired', 'UserFacingError', 'finish_distributed', 'prepare_cfg']
+__all__ = [
+    'AnnotationRequired', 'UserFacingError', 'add_launch_args', 'finish_distributed', 'load_cfg',
+    'prepare_cfg'
+]

@@ -1,11 +1,55 @@
-"""Config adjustments shared by the command-line tools."""
+"""Config loading and adjustments shared by the command-line tools."""
+import argparse
+import os
 import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmada.utils.errors import UserFacingError
+
+
+def add_launch_args(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--cfg-options``, ``--launcher`` and ``--local-rank`` flags.
+
+    Args:
+        parser: The tool's argument parser.
+    """
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_cfg(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` the way mmseg's tools do.
+
+    Merges ``--cfg-options``, records the launcher, exports ``LOCAL_RANK``
+    for the PyTorch launcher and sets ``work_dir``: ``--work-dir``, else the
+    config's, else ``./work_dirs/<config name>``.
+
+    Args:
+        args: Parsed arguments with ``config``, ``work_dir`` and the flags of
+            :func:`add_launch_args`.
+
+    Returns:
+        Config: The loaded config.
+    """
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def _check_load_from(cfg: Config) -> None:
