@@ -8,9 +8,8 @@ target_index)`` tuple, which :class:`InfiniteTwoDomainSampler` yields from two
 independently shuffled streams so that pairs change every epoch.
 """
 import itertools
-from typing import Iterator, Optional, Sequence, Tuple, Union
+from typing import Iterator, Optional, Tuple, Union
 
-import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 from mmengine.dist import get_dist_info, sync_random_seed

@@ -48,7 +48,6 @@ def scalars(work_dir):
 def test_rounds_exact_budget_no_overlap_and_workers_see_new_labels(tmp_path, bench_root):
     cfg = tiny_config(RANDOM_RA, str(tmp_path), bench_root, max_iters=12,
                       checkpoint_interval=12, active_rounds=[2, 3])
-    cfg_text = open(cfg).read()
     # Real dataloader workers (persistent) read the labels from disk.
     from mmengine.config import Config
     c = Config.fromfile(cfg)

@@ -1,11 +1,10 @@
 """The acquisition hook: runs active learning rounds during training."""
 import math
-import os
 import os.path as osp
 import shutil
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
