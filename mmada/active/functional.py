@@ -547,19 +547,21 @@ def _greedy_blocks(work: np.ndarray, shape: Sequence[int], max_units: int,
         value = flat_max[best]
         if value == -np.inf:
             break
+        ty, tx = divmod(best, n_bw)
         if last - int(flat_max[::-1].argmax()) == best:
-            ties = [best]  # the first and the last maximal tile coincide
-        else:
-            ties = np.flatnonzero(flat_max == value).tolist()
-        candidates = []
-        for tile in ties:
-            ty, tx = divmod(tile, n_bw)
+            # One maximal tile: its first maximum is the map's.
             inner = int(work[ty * block:(ty + 1) * block,
                              tx * block:(tx + 1) * block].argmax())
             dy, dx = divmod(inner, block)
-            candidates.append(((ty * block + dy) * width + tx * block + dx))
-        pos = min(candidates)  # first maximum in row-major order
-        y, x = divmod(pos, width)
+            y, x = ty * block + dy, tx * block + dx
+        else:
+            # Tied tiles: ``best`` is the first in row-major tile order, so no
+            # earlier band of tile rows reaches ``value`` and the first maximum
+            # of its band (one argmax over block x Wp values) is the map's.
+            inner = int(work[ty * block:(ty + 1) * block].argmax())
+            dy, x = divmod(inner, work.shape[1])
+            y = ty * block + dy
+        pos = y * width + x
         values.append(float(value))
         picks.append(pos)
         y0, y1 = max(0, y - radius), min(height, y + radius + 1)

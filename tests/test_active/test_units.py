@@ -72,6 +72,17 @@ def test_greedy_with_ties_and_block_sizes(seed, radius, block_size):
                                               radius)[1]
 
 
+@pytest.mark.parametrize('radius', [1, 2, 32])
+def test_greedy_on_a_flat_map_breaks_ties_row_major(radius):
+    # Pure regions have impurity 0: large flat areas tie across many tiles.
+    score = torch.zeros(70, 100)
+    score[40:50, 60:70] = 1.0  # a few better centres, then the flat rest
+    excluded = torch.zeros(70, 100, dtype=torch.bool)
+    excluded[0, :5] = True
+    _, positions = F.greedy_suppress(score, excluded, 150, radius, block_size=32)
+    assert positions.tolist() == naive_greedy(score, excluded, 150, radius)[1]
+
+
 @pytest.mark.parametrize('seed', range(4))
 def test_greedy_sort_path_for_radius_zero(seed):
     score, excluded, max_units = random_case(300 + seed, ties=seed % 2 == 1)
