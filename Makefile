@@ -15,8 +15,12 @@ demo: $(SETUP_STAMP)
 test: $(SETUP_STAMP)
 	$(PY) -m pytest tests -q
 
+# Every benchmark, each writing its section of docs/benchmarks.md (~15 min on 2 cores).
 bench: $(SETUP_STAMP)
-	$(PY) tools/benchmarks/two_domain_overhead.py
+	$(PY) tools/benchmarks/two_domain_overhead.py --out docs/benchmarks.md
+	$(PY) tools/benchmarks/acquisition.py --out docs/benchmarks.md
+	$(PY) tools/benchmarks/ripu_selection.py --out docs/benchmarks.md
+	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md
 
 clean-data:
 	rm -rf data/synthetic

@@ -16,7 +16,7 @@ The smallest pool is checked against a brute-force sort of all candidates.
 Usage::
 
     python tools/benchmarks/global_topn_memory.py [--sizes 250 500 ...]
-        [--budget 2000] [--out docs/benchmarks_acquisition.md]
+        [--budget 2000] [--out docs/benchmarks.md]
 """
 import argparse
 import math
@@ -34,7 +34,7 @@ sys.path.insert(0,
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from mmada.active import GlobalTopNAllocator, SquareRegionUnit  # noqa: E402
-from ripu_selection import write_section  # noqa: E402
+from report import write_section  # noqa: E402
 
 SHAPE = (64, 128)
 MARK = 'global_topn_memory'
@@ -133,8 +133,7 @@ def markdown(rows, args) -> str:
         'maps, `SquareRegionUnit(k=1)` candidates, fixed budget of '
         f'{args.budget} squares; torch {torch.__version__}, '
         f'{args.threads} thread(s), '
-        f'{platform.processor() or platform.machine()}, CPU shared with '
-        'other jobs (times are noisy).',
+        f'{platform.processor() or platform.machine()}.',
         '',
         '| pool (images) | candidates pushed | picks (images) '
         '| allocator arrays (max) | peak heap, threshold mode (tracemalloc) '

@@ -16,7 +16,7 @@ round's squares per image (1026); PA 40 px per image at 1280x640 mapped to
 Usage::
 
     python tools/benchmarks/ripu_selection.py [--repeats 5] [--threads 1]
-        [--out docs/benchmarks_acquisition.md]
+        [--out docs/benchmarks.md]
 """
 import argparse
 import math
@@ -39,6 +39,8 @@ from mmada.active import (
     pixels_per_image,
     regions_per_image)
 from mmada.active.base import ImageContext  # noqa: E402
+
+from report import write_section  # noqa: E402
 
 SHAPE = (1024, 2048)
 NUM_CLASSES = 19
@@ -139,8 +141,8 @@ def markdown(rows, args) -> str:
         'structured softmax map; one image; '
         f'torch {torch.__version__}, {args.threads} thread(s), '
         f'{platform.processor() or platform.machine()}. Times are medians '
-        f'of {args.repeats} runs (naive: {args.naive_repeats}); the CPU was '
-        'shared with other jobs, so absolute numbers are noisy.',
+        f'of {args.repeats} runs (naive: {args.naive_repeats}), both timed in '
+        'the same process.',
         '',
         '| case | units | scoring | mmada selection (min) '
         '| naive (torch argmax) | speed-up | naive (numpy argmax) '
@@ -170,25 +172,6 @@ def markdown(rows, args) -> str:
         f'<!-- {MARK}:end -->',
     ]
     return '\n'.join(lines) + '\n'
-
-
-def write_section(path: str, section: str, mark: str) -> None:
-    """Insert or replace the marked section of a markdown file."""
-    start, end = f'<!-- {mark}:start -->', f'<!-- {mark}:end -->'
-    text = ''
-    if osp.exists(path):
-        with open(path) as f:
-            text = f.read()
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1].lstrip('\n')
-        text = before + section + ('\n' + after if after else '')
-    else:
-        if not text:
-            text = '# Acquisition benchmarks\n\n'
-        text = text.rstrip('\n') + '\n\n' + section
-    with open(path, 'w') as f:
-        f.write(text)
 
 
 def main() -> None:

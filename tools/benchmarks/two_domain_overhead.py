@@ -6,7 +6,7 @@ plain one), same process; the two are timed in alternating blocks so that
 machine noise hits both. Reports the median iteration time of each and their
 ratio (goal: at most 1.05).
 
-    python tools/benchmarks/two_domain_overhead.py [--iters 20 --repeats 5]
+    python tools/benchmarks/two_domain_overhead.py [--iters 20 --repeats 5] [--out docs/benchmarks.md]
 """
 import argparse
 import os.path as osp
@@ -24,7 +24,11 @@ from mmseg.structures import SegDataSample
 sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmada.registry import MODELS  # noqa: E402
 
+sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
+from report import machine, write_section  # noqa: E402
+
 ROOT = sys.path[0]
+MARK = 'two_domain_overhead'
 
 
 def batch(n, h, w, seed):
@@ -64,11 +68,36 @@ def time_block(model, optim, data, iters):
     return times
 
 
+def markdown(args, t_plain, t_two, ratios) -> str:
+    """The results as a ``docs/benchmarks.md`` section."""
+    h, w = args.size
+    return '\n'.join([
+        f'<!-- {MARK}:start -->',
+        '## Two-domain training overhead (TwoDomainSegmentor vs EncoderDecoder)',
+        '',
+        f'`python tools/benchmarks/two_domain_overhead.py --iters {args.iters} '
+        f'--repeats {args.repeats}`; synthetic-benchmark model (DeepLab-v2 R18 tiny), '
+        f'input {h}x{w}, 2 source + 2 target images versus 4 images, one `train_step` '
+        f'(forward, backward, SGD step) per iteration; {machine()}. The two models are '
+        'timed in alternating blocks of the same run; each block gives a median.',
+        '',
+        '| model | median ms / iteration |',
+        '|---|---:|',
+        f'| mmseg EncoderDecoder (baseline) | {1000 * statistics.median(t_plain):.1f} |',
+        f'| mmada TwoDomainSegmentor | {1000 * statistics.median(t_two):.1f} |',
+        '',
+        f'Ratio two-domain / plain: **{statistics.median(ratios):.3f}** (median of '
+        f'{args.repeats} blocks: {", ".join(f"{r:.3f}" for r in ratios)}); goal <= 1.05.',
+        f'<!-- {MARK}:end -->',
+    ]) + '\n'
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--size', type=int, nargs=2, default=(128, 256))
+    parser.add_argument('--out', default=None, help='markdown file to write the section into')
     args = parser.parse_args()
     h, w = args.size
     two, two_opt = build(True)
@@ -85,12 +114,10 @@ def main():
         t_plain.append(a)
         t_two.append(b)
         ratios.append(b / a)
-    print(f'input {h}x{w}, batch 4 (2+2), torch threads {torch.get_num_threads()}, '
-          f'{args.repeats} repeats x {args.iters} iterations')
-    print(f'EncoderDecoder     median {1000 * statistics.median(t_plain):.1f} ms/iter')
-    print(f'TwoDomainSegmentor median {1000 * statistics.median(t_two):.1f} ms/iter')
-    print(f'ratio two-domain / plain: median {statistics.median(ratios):.3f} '
-          f'(per repeat: {", ".join(f"{r:.3f}" for r in ratios)})')
+    section = markdown(args, t_plain, t_two, ratios)
+    print(section)
+    if args.out:
+        write_section(args.out, section, MARK)
 
 
 if __name__ == '__main__':
