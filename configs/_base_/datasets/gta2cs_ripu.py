@@ -4,6 +4,7 @@
 # predictions upsampled to the full-resolution (2048x1024) labels; the papers'
 # flip averaging is ``tools/test.py --tta`` (``tta_pipeline`` below).
 # Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
+_base_ = ['./two_domain_loaders.py']
 source_type = 'GTA5Dataset'
 source_root = 'data/gta5/'
 target_type = 'CheckedCityscapesDataset'  # mmseg's, plus a missing-data check
@@ -64,30 +65,11 @@ target_val = dict(
     data_root=target_root,
     data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
     pipeline=test_pipeline)
-# Batches of 2 source + 2 target images (batch_size is per domain).
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteTwoDomainSampler', shuffle=True),
-    dataset=dict(type='TwoDomainDataset', source=source_train, target=target_train))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=target_val)
+# Loaders of two_domain_loaders.py.
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
+val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-# Single-domain loader of the source-only baseline (replaces train_dataloader).
-source_only_train_dataloader = dict(
-    _delete_=True,
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=source_train)
+source_only_train_dataloader = dict(dataset=source_train)
 # Active target (used by the *_active.py variants): the target training set above,
 # with its LoadAnnotations replaced by LoadActiveLabels (labels acquired so far, 255
 # elsewhere) by ActiveTargetDataset; images are scored at the training resolution of

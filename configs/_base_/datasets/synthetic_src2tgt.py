@@ -1,6 +1,7 @@
 # Embedded synthetic benchmark: "synthetic" source -> "real" target street
 # scenes in the Cityscapes label space, generated on first use under
 # data/synthetic (see mmada/datasets/synthetic.py).
+_base_ = ['./two_domain_loaders.py']
 bench_root = 'data/synthetic'
 dataset_type = 'SyntheticCityscapesDataset'
 crop_size = (128, 256)
@@ -34,30 +35,11 @@ target_val = dict(
     domain='target',
     data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
     pipeline=test_pipeline)
-# Batches of 2 source + 2 target images, as in the papers.
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteTwoDomainSampler', shuffle=True),
-    dataset=dict(type='TwoDomainDataset', source=source_train, target=target_train))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=target_val)
+# Loaders of two_domain_loaders.py (2 workers: the 2-core machine).
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train), num_workers=2)
+val_dataloader = dict(dataset=target_val, num_workers=2)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-# Single-domain loader of the source-only baseline (replaces train_dataloader).
-source_only_train_dataloader = dict(
-    _delete_=True,
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=source_train)
+source_only_train_dataloader = dict(dataset=source_train, num_workers=2)
 # Active target (used by the *_active.py variants): the target training set above,
 # with its LoadAnnotations replaced by LoadActiveLabels (labels acquired so far, 255
 # elsewhere) by ActiveTargetDataset; images are scored at full resolution, as they are
