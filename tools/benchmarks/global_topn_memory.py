@@ -21,7 +21,6 @@ Usage::
 import argparse
 import math
 import os.path as osp
-import platform
 import sys
 import time
 import tracemalloc
@@ -34,7 +33,7 @@ sys.path.insert(0,
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from mmada.active import GlobalTopNAllocator, SquareRegionUnit  # noqa: E402
-from report import write_section  # noqa: E402
+from report import machine, write_section  # noqa: E402
 
 SHAPE = (64, 128)
 MARK = 'global_topn_memory'
@@ -131,9 +130,7 @@ def markdown(rows, args) -> str:
         '`python tools/benchmarks/global_topn_memory.py --budget '
         f'{args.budget}`; synthetic structured {SHAPE[0]}x{SHAPE[1]} score '
         'maps, `SquareRegionUnit(k=1)` candidates, fixed budget of '
-        f'{args.budget} squares; torch {torch.__version__}, '
-        f'{args.threads} thread(s), '
-        f'{platform.processor() or platform.machine()}.',
+        f'{args.budget} squares; {machine()}.',
         '',
         '| pool (images) | candidates pushed | picks (images) '
         '| allocator arrays (max) | peak heap, threshold mode (tracemalloc) '

@@ -21,7 +21,6 @@ Usage::
 import argparse
 import math
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
@@ -40,7 +39,7 @@ from mmada.active import (
     regions_per_image)
 from mmada.active.base import ImageContext  # noqa: E402
 
-from report import write_section  # noqa: E402
+from report import machine, write_section  # noqa: E402
 
 SHAPE = (1024, 2048)
 NUM_CLASSES = 19
@@ -139,8 +138,7 @@ def markdown(rows, args) -> str:
         f'`python tools/benchmarks/ripu_selection.py --repeats {args.repeats}'
         f' --threads {args.threads}`; 19-class {SHAPE[0]}x{SHAPE[1]} '
         'structured softmax map; one image; '
-        f'torch {torch.__version__}, {args.threads} thread(s), '
-        f'{platform.processor() or platform.machine()}. Times are medians '
+        f'{machine()}. Times are medians '
         f'of {args.repeats} runs (naive: {args.naive_repeats}), both timed in '
         'the same process.',
         '',
