@@ -1,5 +1,5 @@
 """DeepLab-v2 classifier: atrous spatial pyramid of classifiers, summed."""
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import torch
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -42,5 +42,16 @@ class ASPPV2Head(BaseDecodeHead):
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
         """Sum of the dilated classifiers on the selected feature map."""
+        return self.forward_with_features(inputs)[0]
+
+    def forward_with_features(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Logits and the classifier's input (the selected backbone map).
+
+        Args:
+            inputs: Backbone feature maps.
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, C, h, w) logits and (B, D, h, w) features.
+        """
         x = self._transform_inputs(inputs)
-        return torch.stack([conv(x) for conv in self.aspp]).sum(0)
+        return torch.stack([conv(x) for conv in self.aspp]).sum(0), x
