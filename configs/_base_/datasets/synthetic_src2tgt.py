@@ -1,6 +1,6 @@
 # Embedded synthetic benchmark: "synthetic" source -> "real" target street
 # scenes in the Cityscapes label space, generated on first use under
-# data/synthetic (see mmada/datasets/synthetic.py).
+# data/synthetic (see mmada/datasets/synthetic/).
 _base_ = ['./two_domain_loaders.py']
 bench_root = 'data/synthetic'
 dataset_type = 'SyntheticCityscapesDataset'
