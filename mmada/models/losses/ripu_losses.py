@@ -165,19 +165,21 @@ class NegativeLearningLoss(BaseDomainLoss):
 class LocalConsistencyLoss(BaseDomainLoss):
     """RIPU's local consistency regularisation on the source domain (Eq. 10).
 
-    Two forms:
+    Two choices, each with the paper's form as default:
 
-    * ``boundary_only=False`` (the paper's Eq. 10): the L1 distance between
-      every pixel's softmax and the mean softmax of its 3x3 neighbourhood,
-      averaged over all pixels, at the resolution of ``seg_logits``.
-    * ``boundary_only=True`` (the authors' code): the same distance averaged
-      only over pixels whose 3x3 neighbourhood contains another source label
-      (class boundaries; see :func:`label_boundary_mask`), ignored pixels
-      excluded. Needs ``gt_sem_seg``. With ``resize_to='labels'`` (default,
-      like the authors, who upsample the prediction to the input size) the
-      logits are bilinearly upsampled to the label size, as mmseg does for
-      its decode losses; with ``resize_to='logits'`` the labels are
-      nearest-downsampled to the logits' size (cheaper, coarser boundary).
+    * ``resolution='input'`` (default; the authors upsample the prediction
+      to the input size before the loss): the logits are bilinearly
+      upsampled to the input size and the 3x3 neighbourhoods are 3x3 input
+      pixels. ``resolution='logits'`` keeps the decode-head resolution
+      (1/8 for DeepLab, where a 3x3 neighbourhood spans 24x24 input pixels).
+    * ``boundary_only=False`` (default; the paper's Eq. 10): the L1 distance
+      between every pixel's softmax and the mean softmax of its 3x3
+      neighbourhood, averaged over all pixels. ``boundary_only=True`` (the
+      authors' code): averaged only over pixels whose 3x3 neighbourhood
+      contains another source label (class boundaries; see
+      :func:`label_boundary_mask`), ignored pixels excluded; needs
+      ``gt_sem_seg``. At ``resolution='logits'`` the labels are
+      nearest-downsampled to the logits' size (coarser boundary).
 
     Differences from the authors' code: neighbourhood means use in-image
     pixels only (they use replicate padding), image borders are not
@@ -186,43 +188,60 @@ class LocalConsistencyLoss(BaseDomainLoss):
 
     Args:
         boundary_only: Average over label boundaries only.
-        resize_to: ``'labels'`` or ``'logits'``, for ``boundary_only``.
+        resolution: ``'input'`` or ``'logits'``: where the neighbourhoods
+            are taken.
         ignore_index: Ignored label value.
         align_corners: ``align_corners`` of the logits upsampling.
         domain: Domain the loss is applied to (RIPU: ``'source'``).
         loss_weight: Weight in the total objective (RIPU's alpha_1 = 0.1).
         inputs: Segmentor outputs to use (default ``('seg_logits',)``, plus
-            ``'gt_sem_seg'`` when ``boundary_only``).
+            ``'gt_sem_seg'`` when ``boundary_only``, else ``'img'`` at input
+            resolution, for its size).
         loss_name: Log key.
     """
     default_inputs = ('seg_logits', )
 
     def __init__(self,
                  boundary_only: bool = False,
-                 resize_to: str = 'labels',
+                 resolution: str = 'input',
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  domain: str = 'source',
                  loss_weight: float = 0.1,
                  inputs: Optional[Sequence[str]] = None,
                  loss_name: str = 'loss_lcr') -> None:
-        if inputs is None and boundary_only:
-            inputs = ('seg_logits', 'gt_sem_seg')
+        if resolution not in ('input', 'logits'):
+            raise ValueError(f"LocalConsistencyLoss: resolution must be "
+                             f"'input' or 'logits', got {resolution!r}")
+        if inputs is None:
+            inputs = ('seg_logits', )
+            if boundary_only:
+                inputs += ('gt_sem_seg', )
+            elif resolution == 'input':
+                inputs += ('img', )
         super().__init__(domain, loss_weight, inputs, loss_name)
-        if resize_to not in ('labels', 'logits'):
-            raise ValueError(f"LocalConsistencyLoss: resize_to must be "
-                             f"'labels' or 'logits', got {resize_to!r}")
         if boundary_only and 'gt_sem_seg' not in self.inputs:
             raise ValueError('LocalConsistencyLoss: boundary_only needs '
                              "'gt_sem_seg' in inputs")
+        if resolution == 'input' and not {'img', 'gt_sem_seg'} & set(self.inputs):
+            raise ValueError("LocalConsistencyLoss: resolution='input' needs "
+                             "'img' or 'gt_sem_seg' in inputs (for the input size)")
         self.boundary_only = boundary_only
-        self.resize_to = resize_to
+        self.resolution = resolution
         self.ignore_index = ignore_index
         self.align_corners = align_corners
+
+    def _upsample(self, seg_logits: Tensor, size: Sequence[int]) -> Tensor:
+        """Bilinear upsampling of the logits to the input ``size``."""
+        if tuple(seg_logits.shape[-2:]) == tuple(size):
+            return seg_logits
+        return F.interpolate(seg_logits, size=tuple(size), mode='bilinear',
+                             align_corners=self.align_corners)
 
     def forward(self,
                 seg_logits: Tensor,
                 gt_sem_seg: Optional[Tensor] = None,
+                img: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
         """Compute the loss.
 
@@ -230,23 +249,23 @@ class LocalConsistencyLoss(BaseDomainLoss):
             seg_logits: (B, C, h, w) logits.
             gt_sem_seg: (B, H, W) or (B, 1, H, W) labels, for
                 ``boundary_only``.
+            img: (B, 3, H, W) input batch (its size only).
 
         Returns:
             Tensor: Scalar unweighted loss.
         """
-        if not self.boundary_only:
-            return local_consistency_loss(seg_logits)
-        if gt_sem_seg is None:
+        labels = None
+        if gt_sem_seg is not None:
+            labels = gt_sem_seg[:, 0] if gt_sem_seg.dim() == 4 else gt_sem_seg
+        if self.boundary_only and labels is None:
             raise ValueError('LocalConsistencyLoss(boundary_only=True) needs '
                              'gt_sem_seg')
-        labels = gt_sem_seg[:, 0] if gt_sem_seg.dim() == 4 else gt_sem_seg
-        if self.resize_to == 'labels':
-            seg_logits = F.interpolate(
-                seg_logits,
-                size=labels.shape[-2:],
-                mode='bilinear',
-                align_corners=self.align_corners)
-        else:
+        if self.resolution == 'input':
+            size = labels.shape[-2:] if labels is not None else img.shape[-2:]
+            seg_logits = self._upsample(seg_logits, size)
+        if not self.boundary_only:
+            return local_consistency_loss(seg_logits)
+        if self.resolution == 'logits':
             labels = F.interpolate(
                 labels[:, None].float(),
                 size=seg_logits.shape[-2:],

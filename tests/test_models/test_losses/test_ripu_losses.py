@@ -72,9 +72,45 @@ def test_local_consistency_hand_value():
     # Eq. 10 averages over all pixels: (0.6 + 0.4 + 0) / 3 = 0.333333
     assert local_consistency_loss(logits).item() == pytest.approx(
         sum(ROW_TERMS) / 3, abs=1e-5)
-    module = LocalConsistencyLoss()
+    module = LocalConsistencyLoss(resolution='logits')
     assert module.domain == 'source' and module.inputs == ('seg_logits', )
     assert module(seg_logits=logits).item() == pytest.approx(1 / 3, abs=1e-5)
+    # At input resolution an input of the logits' size changes nothing.
+    module = LocalConsistencyLoss()
+    assert module.inputs == ('seg_logits', 'img')
+    assert module(seg_logits=logits, img=torch.zeros(1, 3, 1, 3)).item() == \
+        pytest.approx(1 / 3, abs=1e-5)
+
+
+# Logits of 1x2 pixels with P = [0.8, 0.2], [0.2, 0.8] for an input of 1x4
+# pixels (output stride 2). For C = 2 the softmax depends on d = l0 - l1 only:
+# d = [L, -L] with L = log 4. Bilinear upsampling (align_corners=False) takes
+# the columns at source x = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped
+# to 1): d = [L, L/2, -L/2, -L], so p0 = sigmoid(d) = [0.8, 2/3, 1/3, 0.2].
+# Clipped 1x3 means of p0: [0.7333, 0.6, 0.4, 0.2667]; |p0 - mean| = 1/15
+# at every pixel, times 2 classes = 2/15 per pixel.
+# At logits resolution both pixels see the mean [0.5, 0.5]: 2 * 0.3 = 0.6.
+PAIR = [[0.8, 0.2], [0.2, 0.8]]
+
+
+def test_local_consistency_input_vs_logits_resolution():
+    logits = logits_of(PAIR, (1, 2))
+    img = torch.zeros(1, 3, 1, 4)
+    coarse = LocalConsistencyLoss(resolution='logits')
+    fine = LocalConsistencyLoss(resolution='input')
+    assert coarse(seg_logits=logits).item() == pytest.approx(0.6, abs=1e-5)
+    assert fine(seg_logits=logits, img=img).item() == pytest.approx(2 / 15, abs=1e-5)
+    # The authors' form: input resolution, label boundaries only. Labels
+    # 0, 0, 1, 1: pixels 1 and 2 see the other class -> mean of 2/15 and 2/15.
+    labels = torch.tensor([[[0, 0, 1, 1]]])
+    authors = LocalConsistencyLoss(boundary_only=True)
+    assert authors(seg_logits=logits, gt_sem_seg=labels).item() == \
+        pytest.approx(2 / 15, abs=1e-5)
+    # At logits resolution the nearest-downsampled labels are 0, 1: a boundary
+    # at both pixels -> 0.6.
+    coarse_b = LocalConsistencyLoss(boundary_only=True, resolution='logits')
+    assert coarse_b(seg_logits=logits, gt_sem_seg=labels).item() == \
+        pytest.approx(0.6, abs=1e-5)
 
 
 def test_local_consistency_2x2_whole_image_windows():
@@ -96,7 +132,7 @@ def test_local_consistency_boundary_only():
     assert loss.inputs == ('seg_logits', 'gt_sem_seg')
     assert loss(seg_logits=logits, gt_sem_seg=labels).item() == \
         pytest.approx(0.5, abs=1e-5)
-    coarse = LocalConsistencyLoss(boundary_only=True, resize_to='logits')
+    coarse = LocalConsistencyLoss(boundary_only=True, resolution='logits')
     assert coarse(seg_logits=logits, gt_sem_seg=labels[:, None]).item() == \
         pytest.approx(0.5, abs=1e-5)
     # px0 ignored: px1's valid neighbours are all 1 -> no boundary -> 0
@@ -131,7 +167,8 @@ def test_label_boundary_mask_5x5():
     lambda: NegativeLearningLoss(tau=0.),
     lambda: NegativeLearningLoss(tau=1.5),
     lambda: NegativeLearningLoss(loss_name='nl'),
-    lambda: LocalConsistencyLoss(resize_to='image'),
+    lambda: LocalConsistencyLoss(resolution='image'),
+    lambda: LocalConsistencyLoss(inputs=('seg_logits', )),
     lambda: LocalConsistencyLoss(boundary_only=True, inputs=('seg_logits', )),
     lambda: LocalConsistencyLoss(domain='both'),
 ])
