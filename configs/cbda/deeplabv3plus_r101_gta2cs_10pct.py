@@ -5,7 +5,7 @@
 # (RIPU's "original" rounds). DeepLab-v3+ R101, GTA5 -> Cityscapes, RIPU's
 # training setup (CBDA Sec. 1.1: data, losses and schedule of Xie et al.).
 _base_ = [
-    '../_base_/models/deeplabv3plus_r101.py',
+    '../_base_/models/deeplabv3plus_r101_ripu.py',
     '../_base_/datasets/gta2cs_ripu_active.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k_active.py',
     '../_base_/methods/cbda.py'

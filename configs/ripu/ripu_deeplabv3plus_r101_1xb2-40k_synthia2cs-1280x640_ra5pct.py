@@ -3,7 +3,7 @@
 # SYNTHIA -> Cityscapes with RIPU's data setup (1280x720 / 1280x640 resize),
 # losses of Eq. 13.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r101.py',
+    '../_base_/models/deeplabv3plus_r101_ripu.py',
     '../_base_/datasets/synthia2cs_ripu_active.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k_active.py',
     '../_base_/methods/region_2.2pct.py', '../_base_/methods/ripu.py'

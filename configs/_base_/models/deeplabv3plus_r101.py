@@ -23,3 +23,7 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
             avg_non_ignore=True)))
+# Backbone outputs here are layer1..layer4 (out_indices 0-3): the layer3
+# classifier of deeplabv2_r101.py reads index 2 (1024 channels), not 0
+# (layer1, 256 channels).
+layer3_aux_head = dict(in_index=2)
