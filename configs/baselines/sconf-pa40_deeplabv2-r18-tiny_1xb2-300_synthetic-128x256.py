@@ -5,9 +5,9 @@ _base_ = [
     '../_base_/schedules/schedule_synthetic_active.py',
     '../_base_/methods/pixel_40px.py'
 ]
-# 128x256 images: 40 clicks per image (no rescaling), suppression k=32 at
-# 640x1280 scaled to k=6 at this width.
+# 128x256 images: 40 clicks per image (no rescaling); top-N pixels without
+# neighbourhood suppression, as RIPU's ENT / SCONF baselines (Table 4).
 active_learning = dict(
     budget=dict(reference_size=None),
-    unit=dict(suppress_k=6),
+    unit=dict(suppress_k=0),
     scorer=dict(type='SoftmaxConfidenceScorer'))

@@ -1,4 +1,7 @@
 # Softmax-confidence baseline (RIPU Table 4 "SCONF", pixel-based): the
-# pixels of highest 1 - max softmax; otherwise the random PA 40 px baseline.
+# pixels of highest 1 - max softmax, top-N without neighbourhood suppression
+# (RIPU Sec. 4.4.2: ENT and SCONF "suffer from the aggregation of selected
+# pixels"); otherwise the random PA 40 px baseline.
 _base_ = ['./random_deeplabv2_r101_1xb2-40k_gta2cs-1280x640_pa40px.py']
-active_learning = dict(scorer=dict(type='SoftmaxConfidenceScorer'))
+active_learning = dict(
+    scorer=dict(type='SoftmaxConfidenceScorer'), unit=dict(suppress_k=0))
