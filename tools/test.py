@@ -22,6 +22,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', help='dir to save the predicted label maps')
     parser.add_argument('--show-dir', help='dir to save painted predictions')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--no-tta', action='store_true',
+                        help='no test time augmentation, even if the config has '
+                        'test_flip_by_default (the RIPU-lineage configs)')
     add_launch_args(parser)
     return parser.parse_args()
 
@@ -37,7 +40,7 @@ def main() -> int:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    if args.tta:
+    if (args.tta or cfg.get('test_flip_by_default', False)) and not args.no_tta:
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

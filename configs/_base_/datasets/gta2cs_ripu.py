@@ -1,8 +1,12 @@
 # GTA5 -> Cityscapes, RIPU lineage (AdvEnt / FADA / RIPU / CBDA): source
-# resized to 1280x720, target to 1280x640, horizontal flip; batches of
-# 2 source + 2 target images. Validation on Cityscapes val at 1280x640 with
-# predictions upsampled to the full-resolution (2048x1024) labels; the papers'
-# flip averaging is ``tools/test.py --tta`` (``tta_pipeline`` below).
+# resized to 1280x720, target to 1280x640, no flip (the RIPU authors' code
+# trains without augmentation); batches of 2 source + 2 target images.
+# Evaluation on Cityscapes val at 1280x640 with predictions upsampled to the
+# full-resolution (2048x1024) labels. The authors' test averages the
+# prediction with the one of the flipped image: ``tools/test.py`` does so for
+# these configs (``test_flip_by_default`` and ``tta_pipeline`` below);
+# validation during training is single-scale, unflipped (see
+# docs/datasets.md).
 # Prepare the data as in docs/datasets.md (GTA5 and Cityscapes converters).
 _base_ = ['./two_domain_loaders.py']
 source_type = 'GTA5Dataset'
@@ -16,14 +20,12 @@ source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=source_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 target_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=target_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
@@ -33,6 +35,8 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# tools/test.py evaluates with tta_pipeline (flip averaging) unless --no-tta.
+test_flip_by_default = True
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(

@@ -1,5 +1,5 @@
 # Synscapes -> Cityscapes (19 classes), RIPU lineage: the pipelines of
-# gta2cs_ripu.py, with Synscapes' 1440x720 frames resized to 1280x640 (the
+# gta2cs_ripu.py (no flip), with Synscapes' 1440x720 frames resized to 1280x640 (the
 # 2:1 aspect of Synscapes and Cityscapes kept).
 _base_ = ['./gta2cs_ripu.py']
 source_type = 'SynscapesDataset'
@@ -9,7 +9,6 @@ source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='Resize', scale=source_scale, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 source_train = dict(
