@@ -1,6 +1,7 @@
 from .active_dataset import ActiveTargetDataset
 from .cityscapes import CheckedCityscapesDataset
 from .gta5 import GTA5Dataset
+from .samplers import RareClassSampler, RareClassTwoDomainSampler, rare_class_weights
 from .synscapes import SynscapesDataset
 from .synthia import SynthiaDataset
 from .synthetic import SyntheticCityscapesDataset, generate_benchmark, generate_scene
@@ -12,5 +13,6 @@ __all__ = [
     'ActiveTargetDataset', 'CheckedCityscapesDataset', 'LoadActiveLabels', 'GTA5Dataset', 'SynscapesDataset',
     'SynthiaDataset', 'DatasetNotFoundError',
     'SyntheticCityscapesDataset', 'generate_benchmark', 'generate_scene',
-    'InfiniteTwoDomainSampler', 'TwoDomainDataset'
+    'InfiniteTwoDomainSampler', 'TwoDomainDataset', 'RareClassSampler',
+    'RareClassTwoDomainSampler', 'rare_class_weights'
 ]

@@ -69,11 +69,16 @@ target_val = dict(
     data_root=target_root,
     data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
     pipeline=test_pipeline)
-# Loaders of two_domain_loaders.py.
-train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
+# Loaders of two_domain_loaders.py. Source images are drawn by rare classes,
+# as the RIPU authors do (mmada/datasets/samplers.py; it reads the
+# sample_class_stats.json of the source converter), target images uniformly.
+train_dataloader = dict(
+    dataset=dict(source=source_train, target=target_train),
+    sampler=dict(type='RareClassTwoDomainSampler'))
 val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
-source_only_train_dataloader = dict(dataset=source_train)
+source_only_train_dataloader = dict(
+    dataset=source_train, sampler=dict(_delete_=True, type='RareClassSampler'))
 # Active target (used by the *_active.py variants): the target training set above,
 # with its LoadAnnotations replaced by LoadActiveLabels (labels acquired so far, 255
 # elsewhere) by ActiveTargetDataset; images are scored at the training resolution of

@@ -22,7 +22,7 @@ model = dict(
         c1_channels=48,
         dropout_ratio=0.1,
         num_classes=19,
-        norm_cfg=dict(type='FrozenBN', eps=0.),
+        norm_cfg=dict(type='FrozenBN'),
         align_corners=True,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,

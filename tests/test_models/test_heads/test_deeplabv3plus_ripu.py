@@ -49,8 +49,8 @@ def test_authors_head_is_frozen_and_uses_their_dilations():
     assert tuple(head.dilations) == (1, 6, 12, 18) and head.norm_cfg.type == 'FrozenBN'
     assert head.align_corners is True
     norms = [m for m in model.decode_head.modules() if isinstance(m, FrozenBatchNorm2d)]
-    assert norms and not any(isinstance(m, torch.nn.BatchNorm2d)
-                             for m in model.decode_head.modules())
+    assert norms and all(m.eps == 1e-5 for m in norms)  # build_norm_layer's default
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.decode_head.modules())
     # Output stride 8 of the torchvision ResNet (deeplabv2_r101.py) it inherits.
     assert cfg.model.backbone.type == 'ResNet' and tuple(cfg.model.backbone.strides) == (1, 2, 1, 1)
     before = {k: v.clone() for k, v in model.decode_head.state_dict().items() if 'bn' in k}
