@@ -1,4 +1,4 @@
-"""Train a segmentor: ``python tools/train.py CONFIG [--work-dir DIR] [--resume]``.
+"""Train a segmentor: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``.
 
 Parses mmseg's flags and hands the config to MMEngine's Runner; all behaviour
 lives in registered mmada / mmseg components.
@@ -16,6 +16,7 @@ import logging
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmada.engine.resume import configure_resume  # noqa: E402
 from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import (  # noqa: E402
     AnnotationRequired, UserFacingError, add_launch_args, finish_distributed, load_cfg,
@@ -27,8 +28,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', action='store_true', default=False,
-        help='resume from the latest checkpoint in the work_dir automatically')
+        '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
+        help='continue from the newest loadable checkpoint in the work dir, or '
+        'start a fresh run there if it holds none (the log says which); with '
+        'CHECKPOINT, resume from that file')
     parser.add_argument(
         '--amp', action='store_true', default=False,
         help='enable automatic-mixed-precision training')
@@ -50,8 +53,8 @@ def main() -> int:
                 f'`OptimWrapper` but got {optim_wrapper}.')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
-    cfg.resume = args.resume
     try:
+        configure_resume(cfg, args.resume)
         prepare_cfg(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.train()

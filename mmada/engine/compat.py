@@ -1,4 +1,15 @@
-"""Resuming MMEngine 0.10.7 checkpoints under torch >= 2.6.
+"""MMEngine 0.10.7 fixes, applied once when :mod:`mmada` is imported.
+
+Two of them, both about checkpoints:
+
+* :func:`allow_mmengine_checkpoints`: resuming under torch >= 2.6 (below);
+* :func:`make_checkpoints_crash_safe`: atomic checkpoints and
+  ``last_checkpoint``, old checkpoints deleted only after the new one is
+  saved, and ``Runner.train`` settling ``--resume`` first (see
+  :mod:`mmada.engine.checkpoint` and :mod:`mmada.engine.resume`).
+
+Resuming MMEngine 0.10.7 checkpoints under torch >= 2.6
+--------------------------------------------------------
 
 Since torch 2.6, ``torch.load`` defaults to ``weights_only=True``, and
 MMEngine 0.10.7 calls it without the argument, so ``--resume`` fails on what
@@ -21,6 +32,7 @@ import numpy as np
 import torch
 
 _DONE = False
+_SAFE_DONE = False
 
 
 def _history_buffer_getstate(self) -> dict:
@@ -48,3 +60,40 @@ def allow_mmengine_checkpoints() -> None:
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals([HistoryBuffer] + _numpy_globals())
     _DONE = True
+
+
+def make_checkpoints_crash_safe() -> None:
+    """Route MMEngine's checkpoint writing and ``Runner.train`` through mmada.
+
+    * ``Runner.save_checkpoint`` writes local files atomically
+      (:func:`mmada.engine.checkpoint.save_checkpoint`);
+    * ``CheckpointHook`` writes ``last_checkpoint`` atomically and deletes
+      checkpoints beyond ``max_keep_ckpts`` only after the new one is saved;
+    * ``Runner.train`` first calls :func:`mmada.engine.resume.prepare_training`
+      (stale temporary files, ``--resume`` decision).
+    """
+    global _SAFE_DONE
+    if _SAFE_DONE:
+        return
+    import functools
+
+    from mmengine.hooks import CheckpointHook
+    from mmengine.hooks import checkpoint_hook as hook_module
+    from mmengine.runner import Runner
+    from mmengine.runner import runner as runner_module
+
+    from mmada.engine import checkpoint, resume
+
+    runner_module.save_checkpoint = checkpoint.save_checkpoint
+    hook_module.open = checkpoint._open_for_checkpoint_hook
+    CheckpointHook._save_checkpoint_with_step = checkpoint.keep_until_saved(
+        CheckpointHook._save_checkpoint_with_step)
+    train = Runner.train
+
+    @functools.wraps(train)
+    def train_prepared(self, *args, **kwargs):
+        resume.prepare_training(self)
+        return train(self, *args, **kwargs)
+
+    Runner.train = train_prepared
+    _SAFE_DONE = True

@@ -55,9 +55,12 @@ def load_cfg(args: argparse.Namespace) -> Config:
 def _check_load_from(cfg: Config) -> None:
     """A missing local ``load_from`` checkpoint is a message, not a traceback."""
     path = cfg.get('load_from')
-    if not path or '://' in str(path) or cfg.get('resume') is True and \
-            osp.exists(osp.join(cfg.get('work_dir', ''), 'last_checkpoint')):
-        return
+    if not path or '://' in str(path) or cfg.get('resume') is True:
+        return  # resume=True resumes from load_from: --resume CKPT checked it
+    if cfg.get('resume') == 'auto':
+        from mmada.engine.checkpoint import has_checkpoints
+        if has_checkpoints(cfg.get('work_dir', '')):
+            return  # continues from the work dir; load_from is not read
     if not osp.exists(path):
         raise UserFacingError(
             f'load_from checkpoint {path} does not exist (looked for '

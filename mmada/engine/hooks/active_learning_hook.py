@@ -289,8 +289,8 @@ class ActiveLearningHook(Hook):
         runner.save_checkpoint(runner.work_dir, filename, save_optimizer=True,
                                save_param_scheduler=True)
         if is_main_process():
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(osp.join(runner.work_dir, filename))
+            from mmada.engine.checkpoint import write_last_checkpoint
+            write_last_checkpoint(runner.work_dir, osp.join(runner.work_dir, filename))
         barrier()
         raise AnnotationRequired(
             f'queries of round {round_index} are in '

@@ -1,0 +1,32 @@
+"""Test-only hooks that kill the training process at chosen moments."""
+import os
+import signal
+
+from mmengine.hooks import Hook
+
+from mmada.registry import HOOKS
+
+
+class _KillWhenPickled:
+    """Kills the process (SIGKILL) when ``torch.save`` pickles it."""
+
+    def __reduce__(self):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class KillInCheckpointWriteHook(Hook):
+    """SIGKILL while the checkpoint of iteration ``at`` is being written.
+
+    The kill comes from inside ``torch.save`` (it pickles an object that
+    kills the process), i.e. after MMEngine's ``CheckpointHook`` decided what
+    to keep and after the checkpoint file was opened, before it is complete.
+    ``MMADA_NO_KILL=1`` disables it (for the resumed run).
+    """
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if runner.iter + 1 == self.at and not os.environ.get('MMADA_NO_KILL'):
+            checkpoint['meta']['kill'] = _KillWhenPickled()
