@@ -1,12 +1,16 @@
 """The embedded synthetic benchmark: determinism, layout, domain gap."""
 import glob
+import hashlib
+import json
 import os.path as osp
 
 import numpy as np
 import pytest
 
-from mmada.datasets.synthetic import (NUM_CLASSES, SKY, ROAD, SyntheticConfig,
-                                      generate_benchmark, generate_scene)
+from mmada.datasets.synthetic import (BICYCLE, BUILDING, BUS, CAR, NUM_CLASSES, POLE,
+                                      ROAD, SIDEWALK, SKY, TAIL_SHARE, TERRAIN, TRUCK,
+                                      SyntheticConfig, format_properties,
+                                      generate_benchmark, generate_scene, properties)
 
 
 def test_same_seed_same_scene_other_seed_other_scene():
@@ -83,3 +87,89 @@ def test_bad_domain_or_split():
         generate_scene('real', 0)
     with pytest.raises(ValueError, match='split'):
         generate_scene('source', 0, split='test')
+
+
+def _scene_hash(preset, seed=0, n=3):
+    h = hashlib.sha256()
+    for domain in ('source', 'target'):
+        for split in ('train', 'val'):
+            for i in range(n):
+                img, lab = generate_scene(domain, i, split, 64, 128, seed=seed, preset=preset)
+                h.update(img.tobytes())
+                h.update(lab.tobytes())
+    return h.hexdigest()
+
+
+def test_default_preset_draws_what_the_single_module_generator_drew():
+    # Hash of these 12 scenes computed with mmada/datasets/synthetic.py before
+    # it became a package (main at 649c457).
+    assert _scene_hash('default') == (
+        '107468059da5cba4620351bc62c754aac6d4925168e4550ca7625974268b8fba')
+
+
+def test_hard_preset_is_deterministic_and_seeded():
+    assert _scene_hash('hard') == _scene_hash('hard')
+    assert _scene_hash('hard') != _scene_hash('hard', seed=1)
+    assert _scene_hash('hard') != _scene_hash('default')
+
+
+def test_preset_is_checked_and_default_key_unchanged():
+    with pytest.raises(ValueError, match='preset must be one of'):
+        SyntheticConfig(preset='harder')
+    with pytest.raises(ValueError, match='preset'):
+        generate_scene('source', 0, preset='harder')
+    assert 'preset' not in SyntheticConfig().key()  # old default meta.json stays valid
+    assert SyntheticConfig(preset='hard').key()['preset'] == 'hard'
+
+
+def test_property_pieces_on_hand_values():
+    label = np.array([[0, 0, 1],
+                      [0, 0, 1],
+                      [2, 2, 2]], np.uint8)
+    np.testing.assert_array_equal(properties._boundary(label), [
+        [False, True, True],
+        [True, True, True],
+        [True, True, True]])
+    # 10 images; class 0 has 90 of its 100 pixels in one image -> top 10 % holds 90 %.
+    per_image = np.zeros((10, 2))
+    per_image[:, 0] = [90] + [10 / 9] * 9
+    per_image[:, 1] = 1
+    np.testing.assert_allclose(properties._concentration(per_image), [90, 10])
+    assert properties._rank_correlation(np.array([1., 2, 3]), np.array([30., 20, 10])) == (
+        pytest.approx(-1.0))
+    means = np.array([[0., 0, 0], [255, 255, 255], [np.nan] * 3])
+    img = np.zeros((2, 2, 3))
+    img[0, 0] = 200
+    np.testing.assert_array_equal(properties._nearest_mean(img, means), [1])
+
+
+@pytest.fixture(scope='module')
+def hard_root(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('synthetic_hard'))
+    cfg = SyntheticConfig(height=64, width=128, preset='hard', num_images={
+        'source': {'train': 30, 'val': 4}, 'target': {'train': 60, 'val': 12}})
+    assert generate_benchmark(root, cfg, nproc=1, verbose=False)
+    return root
+
+
+def test_hard_preset_properties_are_measured_and_hold(hard_root):
+    with open(osp.join(hard_root, 'properties.json')) as f:
+        props = json.load(f)
+    share = np.array(props['pixel_share']['target'])
+    # Long tail: several classes present but under 0.5 % of the target pixels.
+    tail = [props['classes'].index(c) for c in props['tail_classes']]
+    assert len(tail) >= 4 and all(0 < share[c] < TAIL_SHARE for c in tail)
+    assert props['tail_threshold_percent'] == TAIL_SHARE
+    # Thin objects: poles and bicycles are mostly edge pixels, roads are not.
+    edge = props['boundary_fraction']
+    assert edge[POLE] > 0.6 and edge[BICYCLE] > 0.6 and edge[ROAD] < 0.2
+    # Class-dependent shift: the recoloured classes shift more than the others.
+    shift = np.array([np.nan if v is None else v for v in props['colour_shift']])
+    big = [c for c in (SIDEWALK, TERRAIN, TRUCK, BUS) if np.isfinite(shift[c])]
+    assert big and min(shift[c] for c in big) > np.nanmax(shift[[ROAD, BUILDING, CAR]])
+    # Difficulty: drawn per target image, and harder images are less separable.
+    assert len(props['drawn_difficulty']['target/train']) == 60
+    assert props['difficulty']['rank_corr_with_drawn_difficulty'] < -0.4
+    assert props['difficulty']['separability_p90'] > props['difficulty']['separability_p10'] + 10
+    text = format_properties(props)
+    assert 'tail (< 0.5 % of target pixels)' in text and 'rank correlation' in text

@@ -6,7 +6,8 @@ from mmengine.dist import barrier, get_dist_info
 from mmseg.datasets import CityscapesDataset
 
 from mmada.registry import DATASETS
-from .generator import DOMAINS, SyntheticConfig, generate_benchmark
+from .generator import SyntheticConfig, generate_benchmark
+from .scene import DOMAINS
 
 
 def _generate_once(root: str, cfg: SyntheticConfig) -> None:
@@ -28,7 +29,8 @@ class SyntheticCityscapesDataset(CityscapesDataset):
     Args:
         bench_root: Folder of the benchmark (both domains).
         domain: ``'source'`` or ``'target'``.
-        generator: Overrides of :class:`SyntheticConfig` (sizes, seed).
+        generator: Overrides of :class:`SyntheticConfig` (sizes, seed,
+            ``preset``: ``'default'`` or ``'hard'``).
         **kwargs: Arguments of mmseg's ``CityscapesDataset`` (``data_prefix``,
             ``pipeline``, ...); ``data_root`` is set to
             ``<bench_root>/<domain>``.
