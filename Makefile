@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 SETUP_STAMP := .venv/.mmada-setup-done
 
-.PHONY: setup demo test bench clean-data
+.PHONY: setup demo test bench benchmark clean-data
 
 $(SETUP_STAMP): pyproject.toml tools/setup_env.sh
 	bash tools/setup_env.sh
@@ -22,5 +22,10 @@ bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/ripu_selection.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md
 
+# Every method and baseline x 3 seeds on the hard synthetic target (issue 15): the
+# results table and figure in docs/results_synthetic.md (goal: at most 90 min on 2 cores).
+benchmark: $(SETUP_STAMP)
+	$(PY) tools/benchmarks/results_synthetic.py --preset hard --jobs 2
+
 clean-data:
-	rm -rf data/synthetic
+	rm -rf data/synthetic data/synthetic_hard

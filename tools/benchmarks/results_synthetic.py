@@ -1,0 +1,416 @@
+"""``make benchmark``: every method on the synthetic benchmark, several seeds, one table.
+
+Protocol (issue 15, item 2): the source-only model is trained once (seed 0);
+every other row adapts *that* checkpoint with its own config for each seed,
+at the budget its row names, and is evaluated on the same target val. Per
+row: mean ± std over seeds of the target mIoU, of the tail-class mIoU (the
+rarest third of the classes by target training pixels), of the imbalance
+score (CBDA Eq. 4) of the acquired labels, the labelled pixels, the wall time
+and the training iterations per second. The goals of item 4 are checked and
+written down whatever they show. Output: a marked section of
+``docs/results_synthetic.md`` and a figure (mIoU with error bars, per-class
+IoU heat map).
+
+Adding a method is one entry in ``ROWS``. Runs that finished are reused
+(``record.json`` in their folder), so an interrupted benchmark continues::
+
+    python tools/benchmarks/results_synthetic.py [--preset hard] [--seeds 0 1 2]
+        [--only 'random RA 2.2 %' ...] [--jobs 2] [--nice 15] [--out docs/results_synthetic.md]
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, NamedTuple, Optional
+
+sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = sys.path[0]
+sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
+from report import machine, write_section  # noqa: E402
+from results_table import (aggregate, check_goals, goals_table, nanmean,  # noqa: E402
+                           per_class_table, results_table, tail_classes)
+
+
+class Row(NamedTuple):
+    """One line of the results table.
+
+    Attributes:
+        name: Shown in the table.
+        config: Config path relative to the repository root.
+        budget: Budget as shown in the table.
+        role: Name used by the goal checks (``results_table.check_goals``).
+        options: ``{dotted.key: value}`` merged into the config.
+    """
+    name: str
+    config: str
+    budget: str
+    role: str = ''
+    options: dict = {}
+
+
+_TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+SOURCE_ONLY = Row('source only',
+                  'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py',
+                  '0', 'source')
+ROWS = [
+    SOURCE_ONLY,
+    Row('supervised (all target labels)', f'configs/baselines/supervised_{_TAIL}', '100 %',
+        'supervised'),
+    Row('random RA 2.2 %', f'configs/baselines/random-ra2.2_{_TAIL}', '2.2 %', 'random_ra'),
+    Row('entropy RA 2.2 %', f'configs/baselines/entropy-ra2.2_{_TAIL}', '2.2 %'),
+    Row('sconf RA 2.2 %', f'configs/baselines/sconf-ra2.2_{_TAIL}', '2.2 %'),
+    Row('RIPU RA 2.2 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '2.2 %', 'ripu_ra'),
+    Row('CBDA 2.2 %', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 %'),
+    Row('random PA 40 px', f'configs/baselines/random-pa40_{_TAIL}', '40 px/img', 'random_pa'),
+    Row('entropy PA 40 px', f'configs/baselines/entropy-pa40_{_TAIL}', '40 px/img', 'entropy_pa'),
+    Row('sconf PA 40 px', f'configs/baselines/sconf-pa40_{_TAIL}', '40 px/img'),
+    Row('RIPU PA 40 px', f'configs/ripu/ripu-pa40_{_TAIL}', '40 px/img', 'ripu_pa'),
+    Row('RIPU RA 10 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '10 %', 'ra10',
+        {'active_learning.budget.value': 0.10}),
+    Row('CBDA 10 %', f'configs/cbda/cbda-ra2.2_{_TAIL}', '10 %', 'cbda10',
+        {'active_learning.budget.value': 0.10}),
+    Row('RIPU RA 20 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '20 %', 'ra20',
+        {'active_learning.budget.value': 0.20}),
+    Row('CBDA 20 %', f'configs/cbda/cbda-ra2.2_{_TAIL}', '20 %', 'cbda20',
+        {'active_learning.budget.value': 0.20}),
+]
+BENCH_ROOTS = {'default': 'data/synthetic', 'hard': 'data/synthetic_hard'}
+
+
+def slug(name: str) -> str:
+    """Folder name of a row."""
+    return ''.join(ch if ch.isalnum() else '-' for ch in name.lower()).strip('-')
+
+
+def _walk_dicts(obj):
+    if isinstance(obj, dict):
+        yield obj
+        for v in obj.values():
+            yield from _walk_dicts(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _walk_dicts(v)
+
+
+def derive_config(row: Row, out_path: str, preset: str, bench_root: str, seed: int,
+                  load_from: Optional[str], num_classes: int = 19) -> str:
+    """Write the config of one run: the row's config on the chosen benchmark.
+
+    Every ``SyntheticCityscapesDataset`` gets ``bench_root`` and the preset;
+    the seed, the source-only checkpoint and the row's options are set; the
+    evaluator also reports each class's IoU (``IoU-00`` ... as one-class
+    subsets of ``SubsetIoUMetric``).
+
+    Args:
+        row: The table row.
+        out_path: Where the config is written.
+        preset: Synthetic preset (``'default'`` or ``'hard'``).
+        bench_root: Folder of that benchmark.
+        seed: ``randomness.seed``.
+        load_from: Source-only checkpoint, ``None`` for the source-only run.
+        num_classes: Classes of the benchmark.
+
+    Returns:
+        str: ``out_path``.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, row.config))
+    for d in _walk_dicts(cfg._cfg_dict):
+        if str(d.get('type', '')).endswith('SyntheticCityscapesDataset'):
+            d['bench_root'] = bench_root
+            d['generator'] = dict(d.get('generator') or {}, preset=preset)
+    if row.options:
+        cfg.merge_from_dict(dict(row.options))
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.load_from = load_from
+    evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'],
+                     class_subsets={f'IoU-{c:02d}': [c] for c in range(num_classes)})
+    cfg.val_evaluator = evaluator
+    cfg.test_evaluator = evaluator
+    os.makedirs(osp.dirname(out_path), exist_ok=True)
+    cfg.dump(out_path)
+    return out_path
+
+
+def read_scalars(work_dir: str) -> tuple:
+    """Last validation metrics and the mean training seconds per iteration."""
+    metrics, times = {}, []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'mIoU' in rec:
+                    metrics = rec
+                elif 'time' in rec:
+                    times.append(rec['time'])
+    return metrics, (sum(times) / len(times) if times else float('nan'))
+
+
+def run_record(work_dir: str, minutes: float, tail: List[int], num_classes: int,
+               supervised_counts=None) -> dict:
+    """What the table needs from one finished run."""
+    import torch
+
+    from mmada.active.cbda import imbalance_score
+    from mmada.active.label_store import LabelStore
+    metrics, sec_per_iter = read_scalars(work_dir)
+    per_class = [float(metrics.get(f'IoU-{c:02d}', float('nan'))) for c in range(num_classes)]
+    store = osp.join(work_dir, 'active_labels')
+    counts = None
+    if LabelStore.exists(store):
+        counts = LabelStore(store).class_counts()[:num_classes]
+    elif supervised_counts is not None:
+        counts = supervised_counts
+    labelled = float(sum(counts)) if counts is not None else 0.0
+    imbalance = (imbalance_score(torch.as_tensor(counts, dtype=torch.float64))
+                 if counts is not None and labelled > 0 else float('nan'))
+    return dict(mIoU=float(metrics.get('mIoU', float('nan'))), per_class=per_class,
+                tail_mIoU=nanmean([per_class[c] for c in tail]), imbalance=imbalance,
+                labelled=labelled, minutes=minutes, it_per_s=1.0 / sec_per_iter,
+                class_counts=None if counts is None else [float(v) for v in counts])
+
+
+class Job(NamedTuple):
+    row: Row
+    seed: int
+    work_dir: str
+    config: str
+
+
+def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
+    """Train ``jobs`` with ``tools/train.py``, ``parallel`` at a time (1 thread each).
+
+    ``finish(job, minutes)`` is called as each one ends; a failed run stops
+    the others and exits with the path of its log.
+    """
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    pending, running = list(jobs), []
+    while pending or running:
+        while pending and len(running) < parallel:
+            job = pending.pop(0)
+            cmd = ([] if nice <= 0 else ['nice', '-n', str(nice)]) + [
+                sys.executable, osp.join(ROOT, 'tools/train.py'), job.config,
+                '--work-dir', job.work_dir]
+            log = open(job.work_dir + '.log', 'w')
+            print(f'[benchmark] start {job.row.name} seed {job.seed}', flush=True)
+            running.append((job, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                                  cwd=ROOT, env=env), log, time.time()))
+        time.sleep(2)
+        for item in list(running):
+            job, proc, log, start = item
+            if proc.poll() is None:
+                continue
+            running.remove(item)
+            log.close()
+            if proc.returncode != 0:
+                for other in running:
+                    other[1].kill()
+                raise SystemExit(f'[benchmark] {job.row.name} seed {job.seed} failed; '
+                                 f'see {log.name}')
+            finish(job, (time.time() - start) / 60)
+
+
+def _save_json(path: str, obj) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--preset', default='hard', choices=sorted(BENCH_ROOTS))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--only', nargs='*', help='row names to run (source only always)')
+    parser.add_argument('--jobs', type=int, default=2, help='trainings at the same time')
+    parser.add_argument('--nice', type=int, default=0, help='niceness of the trainings')
+    parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'benchmark'))
+    parser.add_argument('--out', default=osp.join(ROOT, 'docs', 'results_synthetic.md'))
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: write the report from the finished runs')
+    args = parser.parse_args()
+    rows = [r for r in ROWS if r is SOURCE_ONLY or not args.only or r.name in args.only]
+    unknown = set(args.only or ()) - {r.name for r in ROWS}
+    if unknown:
+        raise SystemExit(f'--only: unknown rows {sorted(unknown)}; rows are '
+                         f'{[r.name for r in ROWS]}')
+    start = time.time()
+    props, bench_root = prepare_benchmark(args.preset)
+    classes, share = props['classes'], props['pixel_share']['target']
+    tail = tail_classes(share)
+    work_root = osp.join(args.work_root, args.preset)
+    records: Dict[str, Dict[int, dict]] = {r.name: {} for r in rows}
+    total_px = _target_train_pixels(bench_root)
+
+    def finish(job: Job, minutes: float) -> None:
+        sup = ([s / 100 * total_px for s in share] if job.row.role == 'supervised' else None)
+        rec = run_record(job.work_dir, minutes, tail, len(classes), sup)
+        _save_json(osp.join(job.work_dir, 'record.json'), rec)
+        records[job.row.name][job.seed] = rec
+        print(f'[benchmark] done {job.row.name} seed {job.seed}: mIoU {rec["mIoU"]:.2f}, '
+              f'tail {rec["tail_mIoU"]:.2f}, {minutes:.1f} min', flush=True)
+
+    def jobs_for(selected: List[Row], seeds: List[int], load_from: Optional[str]) -> List[Job]:
+        out = []  # seed-major: a run stopped early still covers every row
+        for seed in seeds:
+            for row in selected:
+                work_dir = osp.join(work_root, slug(row.name), f'seed{seed}')
+                done = osp.join(work_dir, 'record.json')
+                if osp.exists(done):
+                    with open(done) as f:
+                        records[row.name][seed] = json.load(f)
+                    continue
+                cfg = derive_config(row, osp.join(work_dir + '.config', osp.basename(row.config)),
+                                    args.preset, bench_root, seed, load_from, len(classes))
+                out.append(Job(row, seed, work_dir, cfg))
+        return out
+
+    adapted = [r for r in rows if r is not SOURCE_ONLY]
+    if args.report_only:
+        for row in rows:
+            for seed in ([0] if row is SOURCE_ONLY else args.seeds):
+                done = osp.join(work_root, slug(row.name), f'seed{seed}', 'record.json')
+                if osp.exists(done):
+                    with open(done) as f:
+                        records[row.name][seed] = json.load(f)
+    else:
+        run_jobs(jobs_for([SOURCE_ONLY], [0], None), 1, args.nice, finish)
+        ckpts = glob.glob(osp.join(work_root, slug(SOURCE_ONLY.name), 'seed0', 'iter_*.pth'))
+        ckpt = max(ckpts, key=lambda p: int(p.rsplit('_', 1)[1].split('.')[0]))
+        run_jobs(jobs_for(adapted, args.seeds, ckpt), args.jobs, args.nice, finish)
+    minutes = sum(r['minutes'] for recs in records.values() for r in recs.values())
+    write_report(args, rows, records, classes, tail, props, (time.time() - start) / 60,
+                 minutes)
+
+
+def prepare_benchmark(preset: str) -> tuple:
+    """Generate the benchmark when needed; its properties and root."""
+    from mmada.datasets.synthetic import (SyntheticConfig, generate_benchmark,
+                                          measure_properties)
+    bench_root = osp.join(ROOT, BENCH_ROOTS[preset])
+    generate_benchmark(bench_root, SyntheticConfig(preset=preset))
+    path = osp.join(bench_root, 'properties.json')
+    if not osp.exists(path):  # generated before properties were measured
+        _save_json(path, measure_properties(bench_root))
+    with open(path) as f:
+        return json.load(f), bench_root
+
+
+def _target_train_pixels(bench_root: str) -> int:
+    with open(osp.join(bench_root, 'meta.json')) as f:
+        meta = json.load(f)
+    return meta['num_images']['target']['train'] * meta['height'] * meta['width']
+
+
+def write_report(args, rows: List[Row], records, classes, tail, props, wall_minutes: float,
+                 run_minutes: float) -> None:
+    """The marked sections of ``--out`` (results, properties) and the figure."""
+    runs = {r.name: [records[r.name][s] for s in sorted(records[r.name])] for r in rows}
+    agg = aggregate(runs)
+    roles = {r.role: r.name for r in ROWS if r.role}
+    active = [r.name for r in rows if r.role not in ('source', 'supervised')]
+    goals = check_goals(agg, dict(roles, uda=roles.get('uda', ''), active=','.join(active)))
+    complete = len(rows) == len(ROWS) and all(
+        len(runs[r.name]) >= (1 if r is SOURCE_ONLY else 3) for r in rows)
+    figure = write_figure(agg, classes, tail, osp.splitext(args.out)[0] + f'_{args.preset}.png')
+    mark = f'results-synthetic-{args.preset}'
+    section = '\n'.join([
+        f'<!-- {mark}:start -->',
+        f'## Preset `{args.preset}`' + ('' if complete else ' (partial run)'),
+        '',
+        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, commit {_commit()}, '
+        f'{machine()}; {args.jobs} training(s) at a time (niceness {args.nice}), '
+        f'{wall_minutes:.0f} min wall time for this invocation, {run_minutes:.0f} '
+        f'training-minutes in all; target val of `{BENCH_ROOTS[args.preset]}`; source only '
+        f'trained once (seed 0), every other row adapts its checkpoint (300 iterations). '
+        f'Tail classes (rarest third of the target training pixels): '
+        f'{", ".join(classes[c] for c in tail)}.'
+        + ('' if complete else ' **Partial run**: not every row has 3 seeds (see the '
+           'seeds column); the goals below are measured on what ran.'),
+        '',
+        results_table(agg, {r.name: r.budget for r in rows}),
+        '',
+        'Goals (issue 15, item 4):',
+        '',
+        goals_table(goals),
+        '',
+        f'![mIoU and per-class IoU]({osp.relpath(figure, osp.dirname(args.out))})',
+        '',
+        'Per-class IoU (mean over seeds; * = tail class):',
+        '',
+        per_class_table(agg, classes, tail),
+        f'<!-- {mark}:end -->',
+    ])
+    write_section(args.out, section, mark)
+    write_section(args.out, properties_section(args.preset, props), f'properties-{args.preset}')
+    print(section)
+
+
+def properties_section(preset: str, props: dict) -> str:
+    """The measured properties of the benchmark, as the generator prints them."""
+    from mmada.datasets.synthetic import format_properties
+    mark = f'properties-{preset}'
+    return '\n'.join([
+        f'<!-- {mark}:start -->',
+        f'### Measured properties of the `{preset}` preset',
+        '',
+        'Printed by the generator (`python -m mmada.datasets.synthetic --preset '
+        f'{preset}`); columns: pixel share in the target and source training sets, share of '
+        'target images containing the class, share of its pixels in the 10 % of images with '
+        'the most of it, median connected-component area (px), fraction of its pixels on a '
+        'class boundary, distance of its mean colour between domains, recall on target val '
+        'of a nearest-mean colour classifier with the source / the target means '
+        '(`mmada/datasets/synthetic/properties.py`).',
+        '',
+        '```',
+        format_properties(props),
+        '```',
+        f'<!-- {mark}:end -->',
+    ])
+
+
+def write_figure(agg: Dict[str, dict], classes, tail, path: str) -> str:
+    """mIoU with error bars per row, and a per-class IoU heat map."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    names = list(agg)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 0.45 * len(names) + 2),
+                                   gridspec_kw=dict(width_ratios=[1, 2.4]))
+    means = [agg[n]['mIoU']['mean'] for n in names]
+    stds = [agg[n]['mIoU']['std'] for n in names]
+    ax1.barh(range(len(names)), means, xerr=stds, color='tab:blue', capsize=3)
+    ax1.set_yticks(range(len(names)), names)
+    ax1.invert_yaxis()
+    ax1.set_xlabel('target val mIoU (mean ± std over seeds)')
+    heat = np.array([agg[n]['per_class'] or [np.nan] * len(classes) for n in names])
+    im = ax2.imshow(heat, aspect='auto', cmap='viridis', vmin=0, vmax=100)
+    ax2.set_xticks(range(len(classes)),
+                   [c + ('*' if i in tail else '') for i, c in enumerate(classes)],
+                   rotation=60, ha='right')
+    ax2.set_yticks(range(len(names)), names)
+    fig.colorbar(im, ax=ax2, label='IoU (* = tail class)')
+    fig.tight_layout()
+    tmp = path + '.tmp.png'
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+if __name__ == '__main__':
+    main()
