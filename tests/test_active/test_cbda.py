@@ -4,9 +4,9 @@ import math
 import pytest
 import torch
 
-from mmada.active import (BaseScorer, ClassBalancedScorer, EntropyScorer,
-                          ImageContext, RoundInfo, class_budgets,
-                          class_weights, imbalance_score, weight_scores)
+from mmada.active import (BaseScorer, ClassBalancedScorer, ImageContext,
+                          RoundInfo, class_budgets, class_weights,
+                          imbalance_score, weight_scores)
 from mmada.registry import ACQUISITIONS
 
 EPS = 1e-6
@@ -93,10 +93,18 @@ def test_wrapping_a_registered_scorer():
     # round 2 of 2: B = 1000 * 0.03 / 3 * 2 / 2 = 10; L = (2, 4, 0)
     # -> W = (0.8, 0.6, 1)
     scorer.prepare_round(round_info([2, 4, 0], round_index=2, num_rounds=2))
-    entropy = EntropyScorer()(PROBS, ctx())
-    # pseudo labels 0, 2, 1 -> weights 0.8, 1.0, 0.6
-    expected = entropy * torch.tensor([[0.8, 1.0, 0.6]])
-    assert torch.allclose(scorer(PROBS, ctx()), expected, atol=1e-6)
+    # entropy -sum p ln p (ln 0.8 = -0.223144, ln 0.7 = -0.356675,
+    # ln 0.6 = -0.510826, ln 0.3 = -1.203973, ln 0.2 = -1.609438,
+    # ln 0.1 = -2.302585):
+    #   (0.8, 0.1, 0.1): 0.178515 + 2 * 0.230259            = 0.639032
+    #   (0.1, 0.2, 0.7): 0.230259 + 0.321888 + 0.249672     = 0.801819
+    #   (0.3, 0.6, 0.1): 0.361192 + 0.306495 + 0.230259     = 0.897946
+    # pseudo labels 0, 2, 1 -> weights 0.8, 1.0, 0.6:
+    #   0.8 * 0.639032 = 0.511225; 0.801819; 0.6 * 0.897946 = 0.538767
+    score = scorer(PROBS, ctx())
+    assert score.shape == (1, 3)
+    assert score[0].tolist() == pytest.approx([0.511225, 0.801819, 0.538767],
+                                              abs=2e-6)
 
 
 def test_nothing_labelled_gives_unit_weights():
