@@ -21,6 +21,7 @@ bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/acquisition.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/ripu_selection.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md
+	$(PY) tools/benchmarks/label_store.py --out docs/benchmarks.md
 
 # Every method and baseline x 3 seeds on the hard synthetic target (issue 15): the
 # results table and figure in docs/results_synthetic.md (goal: at most 90 min on 2 cores).
