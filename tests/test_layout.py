@@ -46,8 +46,6 @@ OVERSIZED = {
     'mmada/engine/hooks/active_learning_hook.py': 514,
     # lead: the helpers that duplicate budget.py go (issue 9 item 7)
     'mmada/active/allocators.py': 479,
-    # bench: synthetic generator (issue 15)
-    'mmada/datasets/synthetic/generator.py': 409,
 }
 
 
