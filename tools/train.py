@@ -19,8 +19,8 @@ from mmengine.runner import Runner
 from mmada.engine.resume import configure_resume  # noqa: E402
 from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import (  # noqa: E402
-    AnnotationRequired, UserFacingError, add_launch_args, finish_distributed, load_cfg,
-    prepare_cfg)
+    AnnotationRequired, StoppedBySignal, UserFacingError, add_launch_args, finish_distributed,
+    load_cfg, prepare_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,6 +60,10 @@ def main() -> int:
         runner.train()
     except AnnotationRequired as stop:  # every rank stops at the same round
         print(f'stopped: {stop}')
+    except StoppedBySignal as stop:  # every rank stops at the same iteration
+        print(f'stopped: {stop}')
+        finish_distributed()
+        return 143
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
         finish_distributed(synchronize=False)

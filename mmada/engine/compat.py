@@ -70,7 +70,7 @@ def make_checkpoints_crash_safe() -> None:
     * ``CheckpointHook`` writes ``last_checkpoint`` atomically and deletes
       checkpoints beyond ``max_keep_ckpts`` only after the new one is saved;
     * ``Runner.train`` first calls :func:`mmada.engine.resume.prepare_training`
-      (stale temporary files, ``--resume`` decision).
+      (stale temporary files, ``--resume`` decision, SIGTERM -> checkpoint).
     """
     global _SAFE_DONE
     if _SAFE_DONE:
@@ -92,8 +92,11 @@ def make_checkpoints_crash_safe() -> None:
 
     @functools.wraps(train)
     def train_prepared(self, *args, **kwargs):
-        resume.prepare_training(self)
-        return train(self, *args, **kwargs)
+        try:
+            resume.prepare_training(self)
+            return train(self, *args, **kwargs)
+        finally:
+            resume.finish_training()
 
     Runner.train = train_prepared
     _SAFE_DONE = True

@@ -12,7 +12,8 @@ that file (MMEngine's ``resume=True`` with ``load_from``).
 in :mod:`mmada.engine.compat`), before any hook, so hooks see the final
 ``runner._resume``: it removes temporary files of interrupted checkpoint
 writes, then decides on rank 0 and broadcasts the decision, so every rank
-resumes from the same file.
+resumes from the same file. It also turns SIGTERM into a checkpoint and a
+clean stop (:mod:`mmada.engine.hooks.signal_checkpoint_hook`).
 """
 import os.path as osp
 from typing import Optional
@@ -21,6 +22,7 @@ from mmengine.config import Config
 from mmengine.dist import broadcast_object_list, get_dist_info
 
 from mmada.engine.checkpoint import clean_stale_temp_files, find_resume_checkpoint
+from mmada.engine.hooks import signal_checkpoint_hook as signal_hook
 from mmada.utils.errors import UserFacingError
 
 AUTO = 'auto'
@@ -87,7 +89,11 @@ def _decide(runner) -> dict:
 
 
 def prepare_training(runner) -> None:
-    """Clean up and settle ``--resume`` before ``Runner.train`` starts.
+    """Clean up, settle ``--resume`` and catch SIGTERM before training starts.
+
+    Installs the SIGTERM handler of
+    :mod:`mmada.engine.hooks.signal_checkpoint_hook` (before the dataloader
+    workers are forked) and adds its ``CheckpointOnSignalHook``.
 
     Args:
         runner: The runner about to train (``runner._resume`` and
@@ -97,6 +103,9 @@ def prepare_training(runner) -> None:
         UserFacingError: The work dir has checkpoints but none is loadable,
             or a fresh start needs a ``load_from`` file that is missing.
     """
+    signal_hook.install()
+    if not any(isinstance(h, signal_hook.CheckpointOnSignalHook) for h in runner.hooks):
+        runner.register_hook(signal_hook.CheckpointOnSignalHook())
     rank, world_size = get_dist_info()
     box = [_decide(runner) if rank == 0 else None]
     if world_size > 1:
@@ -120,3 +129,8 @@ def prepare_training(runner) -> None:
         f'--resume: no checkpoint in {runner.work_dir}; starting a fresh run'
         + (f' from load_from={init}' if init else ''))
     runner._resume, runner._load_from = False, init
+
+
+def finish_training() -> None:
+    """Undo :func:`prepare_training`'s process-wide change (signal handler)."""
+    signal_hook.uninstall()

@@ -1,7 +1,7 @@
 from .config import add_launch_args, finish_distributed, load_cfg, prepare_cfg
-from .errors import AnnotationRequired, UserFacingError
+from .errors import AnnotationRequired, StoppedBySignal, UserFacingError
 
 __all__ = [
-    'AnnotationRequired', 'UserFacingError', 'add_launch_args', 'finish_distributed', 'load_cfg',
-    'prepare_cfg'
+    'AnnotationRequired', 'StoppedBySignal', 'UserFacingError', 'add_launch_args',
+    'finish_distributed', 'load_cfg', 'prepare_cfg'
 ]

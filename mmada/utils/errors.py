@@ -15,3 +15,12 @@ class AnnotationRequired(UserFacingError):
     Not a failure: the tools print the message (what to annotate, how to
     import it, how to continue) and exit with status 0.
     """
+
+
+class StoppedBySignal(UserFacingError):
+    """Training saved a checkpoint and stopped because it was asked to (SIGTERM).
+
+    ``tools/train.py`` prints the message and exits with status 143 (128 +
+    SIGTERM): not finished, not failed; the same command with ``--resume``
+    continues.
+    """

@@ -30,3 +30,21 @@ class KillInCheckpointWriteHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if runner.iter + 1 == self.at and not os.environ.get('MMADA_NO_KILL'):
             checkpoint['meta']['kill'] = _KillWhenPickled()
+
+
+@HOOKS.register_module()
+class SignalAtIterHook(Hook):
+    """Send SIGTERM to this process as iteration ``at`` starts (on ``rank``).
+
+    The signal arrives in the middle of the iteration, as a scheduler's
+    would; ``MMADA_NO_KILL=1`` disables it (for the resumed run).
+    """
+
+    def __init__(self, at: int, rank=None) -> None:
+        self.at, self.rank = at, rank
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        from mmengine.dist import get_rank
+        if runner.iter + 1 == self.at and not os.environ.get('MMADA_NO_KILL') and \
+                self.rank in (None, get_rank()):
+            os.kill(os.getpid(), signal.SIGTERM)

@@ -222,3 +222,63 @@ def test_kill_inside_checkpoint_write_with_max_keep_1_then_empty_last_checkpoint
     assert 'resumed epoch: 0, iter: 2' in out and 'Iter(train) [4/4]' in out
     assert sorted(glob.glob(osp.join(work, '*.pth')) + glob.glob(osp.join(work, '.*tmp*'))) == \
         [osp.join(work, 'iter_4.pth')]
+
+
+# ------------------------------------------------------------ --resume decision
+class _Runner:
+    """What prepare_training reads and sets on a runner."""
+
+    def __init__(self, work_dir, resume, load_from, logger):
+        self.work_dir, self._resume, self._load_from = work_dir, resume, load_from
+        self.logger, self.hooks = logger, []
+
+    def register_hook(self, hook):
+        self.hooks.append(hook)
+
+
+def _prepare(runner):
+    from mmada.engine.resume import finish_training, prepare_training
+    try:
+        prepare_training(runner)
+    finally:
+        finish_training()
+    return runner
+
+
+def test_auto_resume_continues_from_work_dir_not_from_load_from(tmp_path, log):
+    work = _work_dir(tmp_path, iters=(5, ))
+    init = str(tmp_path / 'source_only.pth')
+    _ckpt(init, 40)
+    runner = _prepare(_Runner(work, 'auto', init, log[0]))
+    assert (runner._resume, runner._load_from) == (True, osp.join(work, 'iter_5.pth'))
+    assert log[1][-1] == f'--resume: continuing from {osp.join(work, "iter_5.pth")}'
+    assert type(runner.hooks[0]).__name__ == 'CheckpointOnSignalHook'
+
+
+def test_auto_resume_in_empty_work_dir_starts_fresh_from_load_from(tmp_path, log):
+    work = _work_dir(tmp_path, iters=())
+    init = str(tmp_path / 'source_only.pth')
+    _ckpt(init, 40)
+    runner = _prepare(_Runner(work, 'auto', init, log[0]))
+    assert (runner._resume, runner._load_from) == (False, init)
+    assert log[1] == [f'--resume: no checkpoint in {work}; starting a fresh run from '
+                      f'load_from={init}']
+    with pytest.raises(UserFacingError, match='source_only_x.pth, which does not exist'):
+        _prepare(_Runner(work, 'auto', init.replace('.pth', '_x.pth'), log[0]))
+    runner = _prepare(_Runner(work, True, None, log[0]))  # MMEngine's own auto resume
+    assert (runner._resume, runner._load_from) == (False, None)
+
+
+def test_explicit_resume_checkpoint_is_left_to_mmengine(tmp_path, log):
+    from mmengine.config import Config
+
+    from mmada.engine.resume import configure_resume
+    work = _work_dir(tmp_path, iters=(5, ))
+    runner = _prepare(_Runner(work, True, osp.join(work, 'iter_5.pth'), log[0]))
+    assert (runner._resume, runner._load_from) == (True, osp.join(work, 'iter_5.pth'))
+    assert log[1] == []
+    cfg = configure_resume(Config(dict(load_from='x.pth')), osp.join(work, 'iter_5.pth'))
+    assert (cfg.resume, cfg.load_from) == (True, osp.join(work, 'iter_5.pth'))
+    assert configure_resume(Config(dict(load_from='x.pth')), 'auto').resume == 'auto'
+    with pytest.raises(UserFacingError, match='no such checkpoint'):
+        configure_resume(Config(), str(tmp_path / 'nope.pth'))

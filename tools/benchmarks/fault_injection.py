@@ -15,12 +15,13 @@ drawn from one of four kinds:
 * ``random``: at a uniformly random time after the first logged iteration
   (within the reference run's training time).
 
-When a run ends by itself, its final label store, the weights of every
-checkpoint and the budget spent are compared with the reference's, and a new
-work dir starts, until ``--kills`` kills have landed. Where each kill landed
+After ``--kills-per-run`` kills a run may finish; its final label store, the
+weights of every checkpoint and the budget spent are compared with the
+reference's, and a new work dir starts, until ``--kills`` kills have landed. Where each kill landed
 is read from what the process printed and left on disk.
 
-    python tools/benchmarks/fault_injection.py [--kills 20] [--seed 0] [--out docs/benchmarks.md]
+    python tools/benchmarks/fault_injection.py [--kills 20] [--kills-per-run 7] [--seed 0]
+        [--out docs/benchmarks.md]
 
 Run it niced on a shared machine (``nice -n 15``).
 """
@@ -179,7 +180,7 @@ def arm(run: Run, kind: str, rng: random.Random, est: dict) -> None:
             time.sleep(rng.uniform(0, est['commit']))
             run.kill()
     elif kind == 'checkpoint':
-        nth, seen = rng.randint(1, 2), set()
+        nth, seen = rng.randint(1, 3), set()
         while run.proc.poll() is None:
             for path in temp_checkpoints(run.work_dir):
                 if path not in seen:
@@ -272,7 +273,7 @@ def within_budget(store, config: str) -> bool:
     return True
 
 
-def soak(kills: int, seed: int, tmp: str, log) -> dict:
+def soak(kills: int, per_run: int, seed: int, tmp: str, log) -> dict:
     from mmada.datasets.synthetic import SyntheticConfig, generate_benchmark
     bench = osp.join(tmp, 'synthetic')
     generate_benchmark(bench, SyntheticConfig(**GENERATOR), nproc=1)
@@ -291,7 +292,8 @@ def soak(kills: int, seed: int, tmp: str, log) -> dict:
         work = osp.join(tmp, f'soak_{len(episodes)}')
         episode_kills = 0
         while True:
-            kind = rng.choice(KINDS) if len(records) < kills else None
+            kind = rng.choice(KINDS) if len(records) < kills and episode_kills < per_run \
+                else None
             run = Run(config, work, resume=True)
             starts += 1
             if kind is not None:
@@ -320,7 +322,7 @@ def soak(kills: int, seed: int, tmp: str, log) -> dict:
                 reference_s=est['total'], wall_s=time.monotonic() - t0)
 
 
-def render(res: dict, seed: int) -> str:
+def render(res: dict, seed: int, per_run: int) -> str:
     records, episodes = res['records'], res['episodes']
     by_where = collections.Counter()
     for r in records:
@@ -335,10 +337,11 @@ def render(res: dict, seed: int) -> str:
         f'<!-- {MARK}:start -->',
         '## Fault injection: SIGKILL anywhere, `--resume`, same store and weights',
         '',
-        f'`tools/benchmarks/fault_injection.py --kills {len(records)} --seed {seed}`: a tiny '
-        f'RIPU RA run ({MAX_ITERS} iterations, a checkpoint every iteration, rounds after '
-        f'iterations {"/".join(map(str, ROUNDS))}) killed with SIGKILL and restarted with '
-        '`--resume` until it finishes; then its label store, the weights of all '
+        f'`tools/benchmarks/fault_injection.py --kills {len(records)} --kills-per-run {per_run} '
+        f'--seed {seed}`: a tiny RIPU RA run ({MAX_ITERS} iterations, a checkpoint every '
+        f'iteration, rounds after iterations {"/".join(map(str, ROUNDS))}) killed with SIGKILL '
+        f'(up to {per_run} times) and restarted with `--resume` until it finishes; then its '
+        'label store, the weights of all '
         f'{MAX_ITERS} checkpoints and the budget spent are compared with an uninterrupted run. '
         f'{machine()} (training processes: OMP_NUM_THREADS=1); reference run {res["reference_s"]:.0f} s, whole soak '
         f'{res["wall_s"] / 60:.1f} min ({res["starts"]} process starts).',
@@ -367,6 +370,9 @@ def render(res: dict, seed: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--kills', type=int, default=20)
+    parser.add_argument('--kills-per-run', type=int, default=7,
+                        help='then the run may finish and a new work dir starts '
+                        '(spreads the kills over all rounds)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--work-dir', help='keep everything here (default: a temporary dir)')
     parser.add_argument('--out', help='markdown file to write the section into')
@@ -374,11 +380,12 @@ def main() -> int:
     tmp = args.work_dir or tempfile.mkdtemp(prefix='mmada_soak_')
     os.makedirs(tmp, exist_ok=True)
     try:
-        res = soak(args.kills, args.seed, tmp, lambda msg: print(msg, flush=True))
+        res = soak(args.kills, args.kills_per_run, args.seed, tmp,
+                   lambda msg: print(msg, flush=True))
     finally:
         if not args.work_dir:
             shutil.rmtree(tmp, ignore_errors=True)
-    section = render(res, args.seed)
+    section = render(res, args.seed, args.kills_per_run)
     print(section)
     if args.out:
         write_section(args.out, section, MARK)

@@ -1,0 +1,140 @@
+"""Cluster runs: SLURM launchers (fake srun), SIGTERM -> checkpoint -> --resume."""
+import glob
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import torch
+
+from tests.conftest import ROOT, run_tool, tiny_config
+from tests.test_engine.test_active_training import assert_same_store, snapshot
+from tests.test_engine.test_dist import free_port
+
+RIPU_RA = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+FAKE_SRUN = '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$SRUN_LOG"\nenv > "$SRUN_LOG.env"\n'
+
+
+def _srun(tmp_path, script, args, **env):
+    """Run a SLURM launcher with a fake ``srun`` on PATH; return srun's argv and env."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / 'srun').write_text(FAKE_SRUN)
+    (bin_dir / 'srun').chmod(0o755)
+    log = str(tmp_path / 'srun.args')
+    full_env = dict(os.environ, PATH=f'{bin_dir}:{os.environ["PATH"]}', SRUN_LOG=log,
+                    PYTHON='python3', **env)
+    for key in ('GPUS', 'GPUS_PER_NODE', 'CPUS_PER_TASK', 'SRUN_ARGS'):
+        if key not in env:
+            full_env.pop(key, None)
+    proc = subprocess.run(['bash', osp.join(ROOT, 'tools', script)] + args, cwd=str(tmp_path),
+                          env=full_env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    srun_env = dict(line.split('=', 1) for line in open(log + '.env').read().splitlines()
+                    if '=' in line)
+    return open(log).read().splitlines(), srun_env
+
+
+def test_slurm_scripts_pass_bash_syntax_check():
+    for script in ('slurm_train.sh', 'slurm_test.sh'):
+        proc = subprocess.run(['bash', '-n', osp.join(ROOT, 'tools', script)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_slurm_train_builds_multi_node_srun_line_and_always_resumes(tmp_path):
+    args, env = _srun(tmp_path, 'slurm_train.sh',
+                      ['gpu', 'ripu', 'configs/x.py', 'work_dirs/x', '--cfg-options', 'a=1'],
+                      GPUS='16', GPUS_PER_NODE='8', CPUS_PER_TASK='6',
+                      SRUN_ARGS='--time=24:00:00 --signal=TERM@300')
+    train = osp.join(ROOT, 'tools', 'train.py')
+    assert args == ['-p', 'gpu', '--job-name=ripu', '--gres=gpu:8', '--ntasks=16',
+                    '--ntasks-per-node=8', '--cpus-per-task=6', '--kill-on-bad-exit=1',
+                    '--time=24:00:00', '--signal=TERM@300',
+                    'python3', '-u', train, 'configs/x.py', '--work-dir', 'work_dirs/x',
+                    '--launcher', 'slurm', '--resume', '--cfg-options', 'a=1']
+    assert env['PYTHONPATH'].split(':')[0] == osp.join(ROOT, 'tools', '..')
+
+
+def test_slurm_train_defaults_and_optional_work_dir(tmp_path):
+    args, _ = _srun(tmp_path, 'slurm_train.sh', ['p', 'j', 'c.py', '--amp'], GPUS='2')
+    assert args[:8] == ['-p', 'p', '--job-name=j', '--gres=gpu:2', '--ntasks=2',
+                        '--ntasks-per-node=2', '--cpus-per-task=5', '--kill-on-bad-exit=1']
+    assert args[8:] == ['python3', '-u', osp.join(ROOT, 'tools', 'train.py'), 'c.py',
+                        '--launcher', 'slurm', '--resume', '--amp']
+    args, _ = _srun(tmp_path, 'slurm_train.sh', ['p', 'j', 'c.py'])  # mmseg's defaults
+    assert args[3:6] == ['--gres=gpu:4', '--ntasks=4', '--ntasks-per-node=4']
+
+
+def test_slurm_test_builds_srun_line(tmp_path):
+    args, _ = _srun(tmp_path, 'slurm_test.sh', ['p', 'eval', 'c.py', 'w/iter_8.pth', '--no-tta'],
+                    GPUS='8', GPUS_PER_NODE='4')
+    assert args == ['-p', 'p', '--job-name=eval', '--gres=gpu:4', '--ntasks=8',
+                    '--ntasks-per-node=4', '--cpus-per-task=5', '--kill-on-bad-exit=1',
+                    'python3', '-u', osp.join(ROOT, 'tools', 'test.py'), 'c.py', 'w/iter_8.pth',
+                    '--launcher', 'slurm', '--no-tta']
+    proc = subprocess.run(['bash', osp.join(ROOT, 'tools', 'slurm_test.sh'), 'p', 'j', 'c.py'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and 'usage:' in proc.stderr
+
+
+def _weights(path):
+    state = torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+    return {k: v for k, v in state.items() if v.is_floating_point()}
+
+
+def test_sigterm_checkpoints_at_iteration_boundary_and_resume_equals_uninterrupted(
+        tmp_path, bench_root):
+    opts = dict(active_rounds=[2, 4], custom_imports=dict(imports=['tests.helpers.fault_hooks']))
+    cfg = tiny_config(RIPU_RA, str(tmp_path / 'a'), bench_root, max_iters=6,
+                      checkpoint_interval=6, **opts)
+    full = str(tmp_path / 'full')
+    run_tool(['tools/train.py', cfg, '--work-dir', full])
+
+    # SIGTERM arrives while iteration 4 runs (its round comes after the step).
+    sig_cfg = tiny_config(RIPU_RA, str(tmp_path / 'b'), bench_root, max_iters=6,
+                          checkpoint_interval=6, **opts,
+                          **{'custom_hooks': [dict(type='ActiveLearningHook'),
+                                              dict(type='SignalAtIterHook', at=4)]})
+    work = str(tmp_path / 'stopped')
+    proc = run_tool(['tools/train.py', sig_cfg, '--work-dir', work, '--resume'], check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 143, out[-3000:]
+    assert f'stopped: SIGTERM received: stopped after iteration 4/6 with checkpoint ' \
+           f'{osp.join(work, "iter_4.pth")}' in out
+    assert 'Traceback' not in out and 'Iter(train) [5/6]' not in out
+    assert '[active] round 2:' in out  # the round of iteration 4 ran before the stop
+    assert sorted(osp.basename(p) for p in glob.glob(osp.join(work, '*.pth'))) == ['iter_4.pth']
+    assert open(osp.join(work, 'last_checkpoint')).read() == osp.join(work, 'iter_4.pth')
+
+    proc = run_tool(['tools/train.py', sig_cfg, '--work-dir', work, '--resume'],
+                    env=dict(MMADA_NO_KILL='1'))
+    out = proc.stdout + proc.stderr
+    assert f'--resume: continuing from {osp.join(work, "iter_4.pth")}' in out
+    assert 'resumed epoch: 0, iter: 4' in out
+    assert_same_store(snapshot(osp.join(work, 'active_labels')),
+                      snapshot(osp.join(full, 'active_labels')))
+    a, b = _weights(osp.join(full, 'iter_6.pth')), _weights(osp.join(work, 'iter_6.pth'))
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=k)
+
+
+def test_sigterm_on_one_rank_stops_both_ranks_at_the_same_iteration(tmp_path, bench_root):
+    cfg = tiny_config(SUPERVISED, str(tmp_path), bench_root, max_iters=4, checkpoint_interval=4,
+                      custom_imports=dict(imports=['tests.helpers.fault_hooks']),
+                      custom_hooks=[dict(type='SignalAtIterHook', at=2, rank=1)])
+    work = str(tmp_path / 'work')
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+         f'--master_port={free_port()}', 'tools/train.py', cfg, '--work-dir', work,
+         '--launcher', 'pytorch', '--resume'],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert out.count('stopped: SIGTERM received: stopped after iteration 2/4') == 2, out[-5000:]
+    assert 'Iter(train) [3/4]' not in out
+    assert sorted(osp.basename(p) for p in glob.glob(osp.join(work, '*.pth'))) == ['iter_2.pth']
+    ckpt = torch.load(osp.join(work, 'iter_2.pth'), map_location='cpu', weights_only=True)
+    assert ckpt['meta']['iter'] == 2
