@@ -123,7 +123,7 @@ def test_refuses_ce_averaging_over_ignored_pixels():
 
 def test_extra_loss_config_errors():
     with pytest.raises(ValueError, match='domain'):
-        _MeanLogitLoss(domain='both')
+        _MeanLogitLoss(domain='all')
     with pytest.raises(ValueError, match='unknown inputs'):
         _MeanLogitLoss(inputs=['logits'])
 
@@ -137,3 +137,97 @@ def test_aspp_v2_sums_dilated_classifiers():
                    for c, d in zip(head.aspp, (1, 2)))
     torch.testing.assert_close(head([x]), expected)
     assert not hasattr(head, 'conv_seg')
+
+
+@MODELS.register_module(force=True)
+class _FeatureGapLoss(BaseDomainLoss):
+    """Test loss with domain='both': squared gap of the mean decoder features
+    over labelled source pixels' batch and the mean over acquired target pixels
+    (their count), so every new output is checked by value."""
+    default_inputs = ('decoder_feats', 'labelled_mask')
+
+    def forward(self, source, target):
+        gap = source['decoder_feats'].mean() - target['decoder_feats'].mean()
+        return gap ** 2 + target['labelled_mask'].sum()
+
+
+def reference_losses(model, inputs, data_samples):
+    """The pre-split TwoDomainSegmentor.loss: one backbone pass over both
+    domains, then per domain the heads and mmseg's loss_by_feat."""
+    from mmseg.utils import add_prefix
+    sizes = [inputs[d].shape[0] for d in inputs]
+    feats = model.extract_feat(torch.cat(list(inputs.values())))
+    split = [f.split(sizes) for f in feats]
+    losses = {}
+    for i, d in enumerate(inputs):
+        f = [s[i] for s in split]
+        out = add_prefix(model.decode_head.loss_by_feat(model.decode_head(f), data_samples[d]),
+                         'decode')
+        if model.with_auxiliary_head:
+            out.update(add_prefix(model.auxiliary_head.loss_by_feat(
+                model.auxiliary_head(f), data_samples[d]), 'aux'))
+        losses.update(add_prefix(out, d))
+    return losses
+
+
+@pytest.mark.parametrize('frozen_bn', [True, False])
+def test_split_loss_equals_the_previous_loss(frozen_bn):
+    """forward_domains + losses_from_outputs (joint head pass, labels stacked
+    once) give the values of the previous per-domain loss_by_feat path."""
+    torch.manual_seed(0)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
+    cfg.model.auxiliary_head = cfg.layer3_aux_head
+    if frozen_bn:
+        cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=False)
+        cfg.model.backbone.norm_eval = True
+    with DefaultScope.overwrite_default_scope('mmada'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    inputs = dict(source=torch.randn(2, 3, 32, 64), target=torch.randn(2, 3, 32, 64))
+    tgt_lab = torch.full((2, 32, 64), 255)
+    tgt_lab[:, 4:9, 10:30] = 3
+    data_samples = dict(source=samples(torch.randint(0, 19, (2, 32, 64))),
+                        target=samples(tgt_lab))
+    losses = model.loss(inputs, data_samples)
+    expected = reference_losses(model, inputs, data_samples)
+    assert set(losses) == set(expected)
+    for key in expected:
+        torch.testing.assert_close(losses[key], expected[key], rtol=1e-6, atol=1e-7)
+
+
+def test_cross_domain_loss_gets_both_domains_through_a_config():
+    model = build_model(extra_losses=[
+        dict(type='_FeatureGapLoss', domain='both', loss_weight=2.0, loss_name='loss_gap')])
+    assert 'decoder_feats' in model.requested_outputs
+    src, tgt = torch.randn(1, 3, 32, 64), torch.randn(1, 3, 32, 64)
+    tgt_lab = torch.full((1, 32, 64), 255)
+    tgt_lab[0, :2, :3] = 5  # 6 acquired pixels
+    losses, outputs = model(dict(source=src, target=tgt),
+                            dict(source=samples(torch.randint(0, 19, (1, 32, 64))),
+                                 target=samples(tgt_lab)), mode='loss_and_outputs')
+    # DeepLab-v2: the decoder features are the classifier's input, layer4.
+    with torch.no_grad():
+        f_src = model.extract_feat(src)[1]
+        f_tgt = model.extract_feat(tgt)[1]
+    torch.testing.assert_close(outputs['source']['decoder_feats'], f_src)
+    assert outputs['target']['labelled_mask'].sum().item() == 6
+    expected = 2.0 * ((f_src.mean() - f_tgt.mean()) ** 2 + 6)
+    torch.testing.assert_close(losses['loss_gap'], expected, rtol=1e-5, atol=1e-6)
+    assert 'source.loss_gap' not in losses and 'target.loss_gap' not in losses
+    with pytest.raises(RuntimeError, match="domain='both'"):
+        model.loss(src, samples(torch.randint(0, 19, (1, 32, 64))))
+
+
+def test_unlabelled_target_needs_zero_target_weight():
+    model = build_model()
+    src, tgt = torch.randn(1, 3, 32, 64), torch.randn(1, 3, 32, 64)
+    unlabelled = samples(torch.zeros(1, 32, 64))
+    del unlabelled[0].gt_sem_seg
+    data = dict(source=samples(torch.randint(0, 19, (1, 32, 64))), target=unlabelled)
+    with pytest.raises(RuntimeError, match='no gt_sem_seg'):
+        model.loss(dict(source=src, target=tgt), data)
+    model = build_model(domain_loss_weights=dict(target=0.0))
+    losses = model.loss(dict(source=src, target=tgt), data)
+    assert not any(k.startswith('target.') for k in losses)
+

@@ -11,20 +11,41 @@ from torch import Tensor, nn
 #: * ``seg_logits``: (B, C, h, w) decode-head logits at feature resolution.
 #: * ``aux_logits``: (B, C, h, w) logits of the first auxiliary head (e.g. the
 #:   layer3 classifier of DeepLab-v2), when the model has one.
+#: * ``decoder_feats``: (B, D, h, w) decoder features right before the
+#:   classifier (DeepLab-v3+: the 256-d map after ``sep_bottleneck``;
+#:   DeepLab-v2: the classifier's input, layer4), see
+#:   :func:`mmada.models.utils.decode_head_features`; computed only when a
+#:   loss asks for it.
 #: * ``gt_sem_seg``: (B, H, W) int64 labels; 255 (ignore) where unlabelled.
-SEGMENTOR_OUTPUTS = ('img', 'feats', 'seg_logits', 'aux_logits', 'gt_sem_seg')
+#: * ``labelled_mask``: (B, H, W) bool, True at labelled pixels (on the target:
+#:   the acquired ones; ``gt_sem_seg != ignore_index``).
+#:
+#: ``gt_sem_seg`` and ``labelled_mask`` are ``None`` for a domain whose
+#: pipeline loads no labels (e.g. the target of unsupervised adaptation).
+SEGMENTOR_OUTPUTS = ('img', 'feats', 'seg_logits', 'aux_logits', 'decoder_feats',
+                     'gt_sem_seg', 'labelled_mask')
+DOMAINS = ('source', 'target', 'both')
 
 
 class BaseDomainLoss(nn.Module):
-    """An extra loss on the outputs of one domain.
+    """An extra loss on the outputs of one domain, or of both.
 
     Subclasses set ``default_inputs`` (names from :data:`SEGMENTOR_OUTPUTS`)
-    and implement :meth:`forward`, which receives exactly those outputs as
-    keyword arguments and returns the unweighted loss; the segmentor multiplies
-    it by ``loss_weight`` and logs it as ``{domain}.{loss_name}``.
+    and implement :meth:`forward`, which returns the unweighted loss; the
+    segmentor multiplies it by ``loss_weight``.
+
+    * ``domain='source'`` or ``'target'``: :meth:`forward` receives exactly
+      the ``inputs`` of that domain as keyword arguments, e.g.
+      ``forward(seg_logits=..., gt_sem_seg=...)``; logged as
+      ``{domain}.{loss_name}``.
+    * ``domain='both'`` (cross-domain terms: contrastive, adversarial):
+      :meth:`forward` receives two keyword arguments, ``source`` and
+      ``target``, each a dict of the ``inputs`` of that domain, e.g.
+      ``forward(source=dict(seg_logits=...), target=dict(seg_logits=...))``;
+      logged as ``{loss_name}`` (no prefix). It needs a two-domain batch.
 
     Args:
-        domain: ``'source'`` or ``'target'``.
+        domain: ``'source'``, ``'target'`` or ``'both'``.
         loss_weight: Weight of the loss in the total objective.
         inputs: Outputs to pass to :meth:`forward`; ``None`` keeps
             ``default_inputs``.
@@ -39,10 +60,10 @@ class BaseDomainLoss(nn.Module):
                  inputs: Union[Sequence[str], None] = None,
                  loss_name: str = 'loss_extra') -> None:
         super().__init__()
-        if domain not in ('source', 'target'):
+        if domain not in DOMAINS:
             raise ValueError(
-                f"{type(self).__name__}: domain must be 'source' or 'target', "
-                f'got {domain!r}')
+                f"{type(self).__name__}: domain must be 'source', 'target' or "
+                f"'both', got {domain!r}")
         inputs = tuple(self.default_inputs if inputs is None else inputs)
         unknown = [name for name in inputs if name not in SEGMENTOR_OUTPUTS]
         if unknown:
@@ -58,6 +79,6 @@ class BaseDomainLoss(nn.Module):
         self.inputs = inputs
         self.loss_name = loss_name
 
-    def forward(self, **outputs: Tensor) -> Tensor:
-        """Compute the unweighted loss from the named outputs."""
+    def forward(self, **outputs) -> Tensor:
+        """Compute the unweighted loss from the named outputs (see above)."""
         raise NotImplementedError

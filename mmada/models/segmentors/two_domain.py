@@ -1,14 +1,21 @@
 """Segmentor trained on a labelled source and a (partially labelled) target."""
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import torch
+from mmseg.models.losses import accuracy
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
 from mmseg.utils import SampleList, add_prefix
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmada.registry import MODELS
+from ..losses.base import SEGMENTOR_OUTPUTS
+from ..utils import decode_head_features
 
 DomainInputs = Union[Tensor, Dict[str, Tensor]]
+#: Named outputs of one domain (see :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS`).
+DomainOutputs = Dict[str, object]
 
 
 def _check_avg_non_ignore(head: nn.Module, where: str) -> None:
@@ -18,9 +25,7 @@ def _check_avg_non_ignore(head: nn.Module, where: str) -> None:
     ``avg_non_ignore=True``; with sparse active labels that silently shrinks
     the target loss by the (tiny) labelled fraction.
     """
-    losses = head.loss_decode
-    losses = losses if isinstance(losses, nn.ModuleList) else [losses]
-    for loss in losses:
+    for loss in _loss_modules(head):
         if hasattr(loss, 'avg_non_ignore') and not loss.avg_non_ignore:
             raise ValueError(
                 f'{where}: {type(loss).__name__} has avg_non_ignore=False, which '
@@ -28,33 +33,65 @@ def _check_avg_non_ignore(head: nn.Module, where: str) -> None:
                 'losses; set avg_non_ignore=True in its loss_decode config.')
 
 
+def _loss_modules(head: nn.Module) -> List[nn.Module]:
+    losses = head.loss_decode
+    return list(losses) if isinstance(losses, nn.ModuleList) else [losses]
+
+
+def _batch_independent(modules: Sequence[nn.Module]) -> bool:
+    """Whether running ``modules`` on a concatenated batch equals separate runs.
+
+    False when a BatchNorm uses batch statistics (training mode) or a dropout
+    is active (its random mask would be drawn differently).
+    """
+    for module in modules:
+        for m in module.modules():
+            if m.training and (isinstance(m, _BatchNorm) or
+                               isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0):
+                return False
+    return True
+
+
 @MODELS.register_module()
 class TwoDomainSegmentor(EncoderDecoder):
     """Encoder-decoder trained on two domains in one ``loss()`` call.
 
     All two-domain logic lives in :meth:`loss` (not ``train_step``) so that it
-    also runs under MMEngine's DDP wrapper. Call graph::
+    also runs under MMEngine's DDP wrapper. It has two halves that a subclass
+    or a wrapping model (e.g. :class:`AdversarialSegmentor`) reuses::
 
-        loss(): _extract_domains() -> for each domain:
-                    _domain_outputs()       # decode (+ auxiliary) logits
-                    _supervised_losses()    # CE on labelled pixels
-                    _extra_losses()         # configured extra loss modules
+        loss(): forward_domains()         # named outputs per domain
+                  _extract_domains()      # backbone, one pass when sizes match
+                  _forward_heads()        # decode (+ aux) logits, decoder_feats
+                  _domain_outputs()       # + labels, labelled mask
+                losses_from_outputs()     # losses from those outputs
+                  _supervised_losses()    # CE on labelled pixels, per domain
+                  _extra_losses()         # configured loss modules per domain
+                  _cross_domain_losses()  # loss modules with domain='both'
+
+    ``forward(mode='loss_and_outputs')`` returns both the losses and the
+    outputs, so a wrapper can call the segmentor through its DDP ``forward``.
 
     * Source: cross-entropy of the decode (and auxiliary) heads.
     * Target: the same cross-entropy over *labelled* target pixels only
       (``gt_sem_seg`` is 255 where no label was acquired), averaged over those
       pixels; zero when a batch has none (``avg_non_ignore=True`` is enforced).
     * ``extra_losses``: registered :class:`~mmada.models.losses.BaseDomainLoss`
-      modules, each naming its domain, the outputs it needs and its weight.
+      modules, each naming its domain (or ``'both'``), the outputs it needs
+      and its weight.
 
     When both domains have the same input size they share one backbone pass
-    (BatchNorm is frozen in the paper models, so this equals two passes).
+    (BatchNorm is frozen in the paper models, so this equals two passes), and
+    one pass of the heads when these have no batch statistics or dropout in
+    use (then it is exactly two passes).
 
     Args:
         extra_losses: Configs of extra loss modules.
         domain_loss_weights: Weights of each domain's supervised loss, e.g.
             ``dict(source=1.0, target=1.0)``; 0 drops a domain's supervision
-            (source-free training uses ``source=0`` or a target-only loader).
+            (source-free training uses ``source=0`` or a target-only loader;
+            unsupervised adaptation ``target=0``, which also lets the target
+            pipeline skip ``LoadAnnotations``).
         default_domain: Domain of a plain (single-tensor) training batch.
         **kwargs: Arguments of :class:`mmseg.models.EncoderDecoder`.
     """
@@ -75,6 +112,24 @@ class TwoDomainSegmentor(EncoderDecoder):
         _check_avg_non_ignore(self.decode_head, 'TwoDomainSegmentor.decode_head')
         for head in self._aux_heads():
             _check_avg_non_ignore(head, 'TwoDomainSegmentor.auxiliary_head')
+        self.requested_outputs: Set[str] = set()
+        self.request_outputs(name for m in self.extra_losses for name in m.inputs)
+
+    def request_outputs(self, names) -> None:
+        """Ask :meth:`forward_domains` to compute optional outputs.
+
+        ``decoder_feats`` is computed only when requested (by an extra loss's
+        ``inputs`` or a wrapping model); the other outputs always are.
+
+        Args:
+            names: Names from :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS`.
+        """
+        names = set(names)
+        unknown = names - set(SEGMENTOR_OUTPUTS)
+        if unknown:
+            raise ValueError(f'TwoDomainSegmentor: unknown outputs {sorted(unknown)}; '
+                             f'available: {SEGMENTOR_OUTPUTS}')
+        self.requested_outputs |= names
 
     def _aux_heads(self) -> List[nn.Module]:
         if not self.with_auxiliary_head:
@@ -83,61 +138,193 @@ class TwoDomainSegmentor(EncoderDecoder):
             return list(self.auxiliary_head)
         return [self.auxiliary_head]
 
-    def _extract_domains(self, inputs: Dict[str, Tensor]) -> Dict[str, List[Tensor]]:
+    # ---- forwarding the domains -------------------------------------------------
+
+    def _as_domains(self, inputs: DomainInputs, data_samples) -> Tuple[dict, dict]:
+        """A plain batch becomes a batch of ``default_domain``."""
+        if isinstance(inputs, Tensor):
+            return {self.default_domain: inputs}, {self.default_domain: data_samples}
+        return inputs, data_samples
+
+    def _extract_domains(self, inputs: Dict[str, Tensor]
+                         ) -> Tuple[Dict[str, List[Tensor]], Optional[List[Tensor]]]:
         """Backbone (+neck) features per domain, one pass when sizes match.
 
         Args:
             inputs: Normalised image batch per domain.
 
         Returns:
-            dict: Feature maps per domain.
+            tuple: Feature maps per domain, and the features of the joint pass
+            (domains concatenated in ``inputs`` order) or ``None``.
         """
         domains = list(inputs)
         shapes = {inputs[d].shape[1:] for d in domains}
         if len(domains) == 1 or len(shapes) > 1:
-            return {d: self.extract_feat(inputs[d]) for d in domains}
+            return {d: self.extract_feat(inputs[d]) for d in domains}, None
         sizes = [inputs[d].shape[0] for d in domains]
-        feats = self.extract_feat(torch.cat([inputs[d] for d in domains]))
-        split = [f.split(sizes) for f in feats]
-        return {d: [s[i] for s in split] for i, d in enumerate(domains)}
+        joint = self.extract_feat(torch.cat([inputs[d] for d in domains]))
+        split = [f.split(sizes) for f in joint]
+        return {d: [s[i] for s in split] for i, d in enumerate(domains)}, joint
 
-    def _domain_outputs(self, img: Tensor, feats: List[Tensor],
-                        data_samples: SampleList) -> Dict[str, object]:
-        """Forward the heads and collect the outputs extra losses may use."""
-        outputs = dict(img=img, feats=feats, seg_logits=self.decode_head(feats))
-        aux = self._aux_heads()
-        outputs['aux_logits_all'] = [head(feats) for head in aux]
-        outputs['aux_logits'] = outputs['aux_logits_all'][0] if aux else None
-        outputs['gt_sem_seg'] = torch.stack(
-            [s.gt_sem_seg.data for s in data_samples]).squeeze(1).long()
+    def _forward_heads(self, feats: List[Tensor]) -> DomainOutputs:
+        """Decode and auxiliary logits (and decoder features when requested)."""
+        if 'decoder_feats' in self.requested_outputs:
+            seg_logits, decoder_feats = decode_head_features(self.decode_head, feats)
+        else:
+            seg_logits, decoder_feats = self.decode_head(feats), None
+        return dict(seg_logits=seg_logits, decoder_feats=decoder_feats,
+                    aux_logits_all=[head(feats) for head in self._aux_heads()])
+
+    def _split_heads(self, heads: DomainOutputs, sizes: List[int]) -> List[DomainOutputs]:
+        """Per-domain views of the head outputs of a joint batch."""
+        def split(t):
+            return t.split(sizes) if t is not None else [None] * len(sizes)
+        seg, dec = split(heads['seg_logits']), split(heads['decoder_feats'])
+        aux = [split(t) for t in heads['aux_logits_all']]
+        return [dict(seg_logits=seg[i], decoder_feats=dec[i],
+                     aux_logits_all=[a[i] for a in aux]) for i in range(len(sizes))]
+
+    def _domain_outputs(self, img: Tensor, feats: List[Tensor], heads: DomainOutputs,
+                        data_samples: SampleList) -> DomainOutputs:
+        """The named outputs of one domain (heads already run)."""
+        outputs = dict(img=img, feats=feats, **heads)
+        aux = outputs['aux_logits_all']
+        outputs['aux_logits'] = aux[0] if aux else None
+        labels = None
+        if data_samples and all('gt_sem_seg' in s for s in data_samples):
+            labels = torch.stack([s.gt_sem_seg.data for s in data_samples]).squeeze(1)
+            labels = labels if labels.dtype == torch.long else labels.long()
+        outputs['gt_sem_seg'] = labels
+        outputs['labelled_mask'] = (None if labels is None else
+                                    labels != self.decode_head.ignore_index)
         return outputs
 
-    def _supervised_losses(self, outputs: dict, data_samples: SampleList) -> dict:
+    def forward_domains(self, inputs: Dict[str, Tensor],
+                        data_samples: Dict[str, SampleList]) -> Dict[str, DomainOutputs]:
+        """Run the model on every domain of a batch.
+
+        Args:
+            inputs: Normalised image batch per domain.
+            data_samples: Data samples per domain.
+
+        Returns:
+            dict: Per domain, the outputs of
+            :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS` (``None`` where
+            the model or the batch has none) plus ``aux_logits_all``.
+        """
+        domains = list(inputs)
+        feats, joint = self._extract_domains(inputs)
+        heads_modules = [self.decode_head] + self._aux_heads()
+        if joint is not None and _batch_independent(heads_modules):
+            sizes = [inputs[d].shape[0] for d in domains]
+            heads = dict(zip(domains, self._split_heads(self._forward_heads(joint), sizes)))
+        else:
+            heads = {d: self._forward_heads(feats[d]) for d in domains}
+        return {d: self._domain_outputs(inputs[d], feats[d], heads[d], data_samples[d])
+                for d in domains}
+
+    # ---- losses from the outputs ------------------------------------------------
+
+    def _head_losses(self, head: nn.Module, logits: Tensor, labels: Tensor,
+                     data_samples: SampleList) -> Dict[str, Tensor]:
+        """mmseg's ``loss_by_feat`` on labels stacked once (same values)."""
+        if head.sampler is not None:
+            return head.loss_by_feat(logits, data_samples)
+        logits = resize(logits, size=labels.shape[1:], mode='bilinear',
+                        align_corners=head.align_corners)
+        losses = {}
+        for loss_decode in _loss_modules(head):
+            value = loss_decode(logits, labels, weight=None, ignore_index=head.ignore_index)
+            name = loss_decode.loss_name
+            losses[name] = losses[name] + value if name in losses else value
+        losses['acc_seg'] = accuracy(logits, labels, ignore_index=head.ignore_index)
+        return losses
+
+    def _supervised_losses(self, outputs: DomainOutputs, data_samples: SampleList) -> dict:
         """Cross-entropy of the decode and auxiliary heads (mmseg's)."""
+        labels = outputs['gt_sem_seg']
         losses = add_prefix(
-            self.decode_head.loss_by_feat(outputs['seg_logits'], data_samples),
-            'decode')
+            self._head_losses(self.decode_head, outputs['seg_logits'], labels,
+                              data_samples), 'decode')
         aux = outputs['aux_logits_all']
         for idx, (head, logits) in enumerate(zip(self._aux_heads(), aux)):
             prefix = 'aux' if len(aux) == 1 else f'aux_{idx}'
-            losses.update(add_prefix(head.loss_by_feat(logits, data_samples), prefix))
+            losses.update(add_prefix(
+                self._head_losses(head, logits, labels, data_samples), prefix))
         return losses
 
-    def _extra_losses(self, domain: str, outputs: dict) -> dict:
+    @staticmethod
+    def _loss_inputs(module: nn.Module, outputs: DomainOutputs, domain: str) -> dict:
+        missing = [n for n in module.inputs if outputs.get(n) is None]
+        if missing:
+            raise RuntimeError(
+                f'{type(module).__name__} needs {domain} outputs {missing}, which this '
+                'model or batch does not produce (aux_logits needs an auxiliary_head; '
+                'gt_sem_seg and labelled_mask need LoadAnnotations in the pipeline).')
+        return {n: outputs[n] for n in module.inputs}
+
+    def _extra_losses(self, domain: str, outputs: DomainOutputs) -> dict:
         """Weighted extra losses configured for ``domain``."""
         losses = {}
         for module in self.extra_losses:
-            if module.domain != domain:
+            if module.domain == domain:
+                value = module(**self._loss_inputs(module, outputs, domain))
+                losses[module.loss_name] = module.loss_weight * value
+        return losses
+
+    def _cross_domain_losses(self, outputs: Dict[str, DomainOutputs]) -> dict:
+        """Weighted extra losses with ``domain='both'`` (unprefixed keys)."""
+        losses = {}
+        for module in self.extra_losses:
+            if module.domain != 'both':
                 continue
-            missing = [n for n in module.inputs if outputs.get(n) is None]
-            if missing:
+            if set(outputs) != {'source', 'target'}:
                 raise RuntimeError(
-                    f'{type(module).__name__} needs outputs {missing}, which this '
-                    'model does not produce (e.g. aux_logits needs an '
-                    'auxiliary_head).')
-            value = module(**{n: outputs[n] for n in module.inputs})
+                    f"{type(module).__name__} has domain='both' but the training batch "
+                    f'holds only {sorted(outputs)}: use a two-domain train_dataloader.')
+            value = module(**{d: self._loss_inputs(module, outputs[d], d)
+                              for d in ('source', 'target')})
             losses[module.loss_name] = module.loss_weight * value
         return losses
+
+    def losses_from_outputs(self, outputs: Dict[str, DomainOutputs],
+                            data_samples: Dict[str, SampleList]) -> dict:
+        """Every loss of a batch from the outputs of :meth:`forward_domains`.
+
+        Args:
+            outputs: Named outputs per domain.
+            data_samples: Data samples per domain.
+
+        Returns:
+            dict[str, Tensor]: Loss components prefixed by their domain, e.g.
+            ``source.decode.loss_ce`` and ``target.loss_nl``; losses with
+            ``domain='both'`` are not prefixed.
+        """
+        losses = {}
+        for domain, out in outputs.items():
+            weight = self.domain_loss_weights[domain]
+            domain_losses = {}
+            if weight > 0:
+                if out['gt_sem_seg'] is None:
+                    raise RuntimeError(
+                        f'{domain} samples carry no gt_sem_seg, but its supervised '
+                        f'loss has weight {weight}: add LoadAnnotations to the {domain} '
+                        f'pipeline or set domain_loss_weights={{"{domain}": 0}}.')
+                sup = self._supervised_losses(out, data_samples[domain])
+                domain_losses.update({
+                    k: v * weight if k.rsplit('.', 1)[-1].startswith('loss') else v
+                    for k, v in sup.items()})
+            domain_losses.update(self._extra_losses(domain, out))
+            losses.update(add_prefix(domain_losses, domain))
+        losses.update(self._cross_domain_losses(outputs))
+        return losses
+
+    def loss_and_outputs(self, inputs: DomainInputs, data_samples
+                         ) -> Tuple[dict, Dict[str, DomainOutputs]]:
+        """:meth:`loss` plus the outputs it was computed from."""
+        inputs, data_samples = self._as_domains(inputs, data_samples)
+        outputs = self.forward_domains(inputs, data_samples)
+        return self.losses_from_outputs(outputs, data_samples), outputs
 
     def loss(self, inputs: DomainInputs, data_samples) -> dict:
         """Losses of a two-domain (or single-domain) training batch.
@@ -149,24 +336,12 @@ class TwoDomainSegmentor(EncoderDecoder):
             data_samples: Data samples, a list or a dict of lists per domain.
 
         Returns:
-            dict[str, Tensor]: Loss components prefixed by their domain, e.g.
-            ``source.decode.loss_ce`` and ``target.loss_nl``.
+            dict[str, Tensor]: Loss components, see :meth:`losses_from_outputs`.
         """
-        if isinstance(inputs, Tensor):
-            inputs = {self.default_domain: inputs}
-            data_samples = {self.default_domain: data_samples}
-        feats = self._extract_domains(inputs)
-        losses = {}
-        for domain in inputs:
-            outputs = self._domain_outputs(inputs[domain], feats[domain],
-                                           data_samples[domain])
-            weight = self.domain_loss_weights[domain]
-            domain_losses = {}
-            if weight > 0:
-                sup = self._supervised_losses(outputs, data_samples[domain])
-                domain_losses.update({
-                    k: v * weight if k.rsplit('.', 1)[-1].startswith('loss') else v
-                    for k, v in sup.items()})
-            domain_losses.update(self._extra_losses(domain, outputs))
-            losses.update(add_prefix(domain_losses, domain))
-        return losses
+        return self.loss_and_outputs(inputs, data_samples)[0]
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        """mmseg's modes plus ``'loss_and_outputs'`` (see :meth:`loss_and_outputs`)."""
+        if mode == 'loss_and_outputs':
+            return self.loss_and_outputs(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)
