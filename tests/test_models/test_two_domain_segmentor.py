@@ -123,7 +123,7 @@ def test_refuses_ce_averaging_over_ignored_pixels():
 
 def test_extra_loss_config_errors():
     with pytest.raises(ValueError, match='domain'):
-        _MeanLogitLoss(domain='all')
+        _MeanLogitLoss(domain='both')  # a per-domain loss
     with pytest.raises(ValueError, match='unknown inputs'):
         _MeanLogitLoss(inputs=['logits'])
 
@@ -145,6 +145,7 @@ class _FeatureGapLoss(BaseDomainLoss):
     over labelled source pixels' batch and the mean over acquired target pixels
     (their count), so every new output is checked by value."""
     default_inputs = ('decoder_feats', 'labelled_mask')
+    domains = ('both', )
 
     def forward(self, source, target):
         gap = source['decoder_feats'].mean() - target['decoder_feats'].mean()

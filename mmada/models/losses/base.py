@@ -24,7 +24,6 @@ from torch import Tensor, nn
 #: pipeline loads no labels (e.g. the target of unsupervised adaptation).
 SEGMENTOR_OUTPUTS = ('img', 'feats', 'seg_logits', 'aux_logits', 'decoder_feats',
                      'gt_sem_seg', 'labelled_mask')
-DOMAINS = ('source', 'target', 'both')
 
 
 class BaseDomainLoss(nn.Module):
@@ -44,8 +43,14 @@ class BaseDomainLoss(nn.Module):
       ``forward(source=dict(seg_logits=...), target=dict(seg_logits=...))``;
       logged as ``{loss_name}`` (no prefix). It needs a two-domain batch.
 
+    Which domains a loss accepts is the class attribute ``domains``:
+    per-domain losses keep the default ``('source', 'target')``; a
+    cross-domain loss sets ``domains = ('both', )`` (its ``forward`` has the
+    other signature).
+
     Args:
-        domain: ``'source'``, ``'target'`` or ``'both'``.
+        domain: ``'source'``, ``'target'`` or ``'both'``, among the class's
+            ``domains``.
         loss_weight: Weight of the loss in the total objective.
         inputs: Outputs to pass to :meth:`forward`; ``None`` keeps
             ``default_inputs``.
@@ -53,6 +58,7 @@ class BaseDomainLoss(nn.Module):
             so MMEngine adds it to the total loss.
     """
     default_inputs: Sequence[str] = ('seg_logits', )
+    domains: Sequence[str] = ('source', 'target')
 
     def __init__(self,
                  domain: str = 'target',
@@ -60,10 +66,10 @@ class BaseDomainLoss(nn.Module):
                  inputs: Union[Sequence[str], None] = None,
                  loss_name: str = 'loss_extra') -> None:
         super().__init__()
-        if domain not in DOMAINS:
+        if domain not in self.domains:
             raise ValueError(
-                f"{type(self).__name__}: domain must be 'source', 'target' or "
-                f"'both', got {domain!r}")
+                f'{type(self).__name__}: domain must be one of {tuple(self.domains)}, '
+                f'got {domain!r}')
         inputs = tuple(self.default_inputs if inputs is None else inputs)
         unknown = [name for name in inputs if name not in SEGMENTOR_OUTPUTS]
         if unknown:
