@@ -157,6 +157,32 @@ def test_ripu_source_free_has_no_source():
     assert cfg.param_scheduler[0].end == 62500 and cfg.train_cfg.max_iters == 40000
 
 
+@pytest.mark.parametrize('name,losses', [('ripu-nolosses', []),  # Table 3 (c)
+                                         ('ripu-lcronly', RIPU_LOSSES[:1]),  # (d)
+                                         ('ripu-nlonly', RIPU_LOSSES[1:])])  # (e)
+def test_ripu_loss_ablations(name, losses):
+    full, cfg = plain(load(ripu('ripu'))), plain(load(ripu(name)))
+    assert cfg['model']['extra_losses'] == losses
+    assert without(cfg, 'model.extra_losses') == without(full, 'model.extra_losses')
+
+
+def test_ripu_region_shape_and_size_ablations():
+    full = plain(load(ripu('ripu')))
+    # Table 5 "Fixed rectangle": grid cells of the k=1 square's area.
+    rect = plain(load(ripu('ripu-rectangle')))
+    assert rect['active_learning']['unit'] == dict(type='GridPatchUnit', patch_size=3,
+                                                   reduce='mean')
+    assert without(rect, 'active_learning.unit') == without(full, 'active_learning.unit')
+    # Fig. 6 (RA): k = 2, 3, 4 for the scores and the squares (k = 1 is the main config).
+    for k in (2, 3, 4):
+        cfg = plain(load(ripu(f'ripu-k{k}')))
+        al = cfg['active_learning']
+        assert al['scorer'] == dict(RIPU_REGION, k=k)
+        assert al['unit'] == dict(type='SquareRegionUnit', k=k)
+        keys = ('active_learning.scorer', 'active_learning.unit')
+        assert without(cfg, *keys) == without(full, *keys)
+
+
 # ------------------------------------------------------------ baselines
 @pytest.mark.parametrize('scorer', ['random', 'entropy', 'sconf'])
 @pytest.mark.parametrize('budget', ['ra2.2pct', 'pa40px'])
@@ -201,9 +227,12 @@ GRID = dict(cbda=(CB_RIPU, GLOBAL), ra=(RIPU_REGION, PER_IMAGE),
 SYNTHETIC_CBDA = 'cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256{}.py'
 
 
-@pytest.mark.parametrize('pattern', [CBDA.format('gta2cs', 10, '{}'), SYNTHETIC_CBDA])
+@pytest.mark.parametrize('pattern', [CBDA.format('gta2cs', 10, '{}'), CBDA.format('gta2cs', 5, '{}'),
+                                     CBDA.format('gta2cs', 10, '{}_spread'),
+                                     CBDA.format('gta2cs', 5, '{}_spread'), SYNTHETIC_CBDA])
 def test_cbda_ablation_grid_differs_in_scorer_and_allocator_only(pattern):
-    cfgs = {v: plain(load(pattern.format('' if v == 'cbda' else f'_{v}'))) for v in GRID}
+    cfgs = {v: plain(load(pattern.format('' if v == 'cbda' else f'_{v}').replace('__', '_')))
+            for v in GRID}
     for variant, (scorer, allocator) in GRID.items():
         al = cfgs[variant]['active_learning']
         assert (al['scorer'], al['allocator']) == (scorer, allocator), variant
@@ -212,13 +241,30 @@ def test_cbda_ablation_grid_differs_in_scorer_and_allocator_only(pattern):
     assert all(r == rest['cbda'] for r in rest.values())
 
 
-def test_cbda_spread_schedule():
+# The spread rounds at every CBDA budget, and App. F's grid at 5% and 10%.
+SPREAD_CASES = [(pct, '') for pct in (5, 10, 20)] + [
+    (pct, v) for pct in (5, 10) for v in ('_ra', '_da', '_cbra')]
+
+
+@pytest.mark.parametrize('pct,variant', SPREAD_CASES)
+def test_cbda_spread_schedule(pct, variant):
     base = load('_base_/schedules/schedule_40k_active_spread.py')
     assert base.active_rounds == SPREAD_ROUNDS and base.train_cfg.max_iters == 40000
-    spread = plain(load(CBDA.format('gta2cs', 10, '_spread')))
-    original = plain(load(CBDA.format('gta2cs', 10, '')))
+    original = CBDA.format('gta2cs', pct, variant)
+    spread = plain(load(original.replace('.py', '_spread.py')))
     assert spread['active_rounds'] == SPREAD_ROUNDS
-    assert without(spread, 'active_rounds') == without(original, 'active_rounds')
+    assert without(spread, 'active_rounds') == without(plain(load(original)), 'active_rounds')
+
+
+@pytest.mark.parametrize('pct', [5, 10, 20])
+def test_ra_reruns_at_every_budget(pct):
+    # Table 1's RA rows re-run by CBDA: the CBDA config of that budget with
+    # RIPU's scorer and an equal share per image.
+    ra, cbda = plain(load(CBDA.format('gta2cs', pct, '_ra'))), plain(load(CBDA.format('gta2cs', pct, '')))
+    assert (ra['active_learning']['scorer'], ra['active_learning']['allocator']) == (RIPU_REGION, PER_IMAGE)
+    keys = ('active_learning.scorer', 'active_learning.allocator')
+    assert without(ra, *keys) == without(cbda, *keys)
+    assert ra['active_rounds'] == ORIGINAL_ROUNDS
 
 
 # ------------------------------------------------------------ Cityscapes

@@ -11,4 +11,6 @@ param_scheduler = [
 ]
 train_cfg = dict(type='ActiveIterBasedTrainLoop')
 active_rounds = [10000, 12000, 14000, 16000, 18000]  # ActiveLearningHook's default rounds
+# CBDA appendix F "spread" rounds, for ``active_rounds = {{_base_.spread_rounds}}``.
+spread_rounds = [10000, 18000, 24000, 28000, 30000]
 custom_hooks = [dict(type='ActiveLearningHook')]

@@ -2,4 +2,4 @@
 # 28k, 30k of 40k iterations (more training between rounds; better than the
 # RIPU "original" [10k, 12k, 14k, 16k, 18k] of schedule_40k_active.py).
 _base_ = ['./schedule_40k_active.py']
-active_rounds = [10000, 18000, 24000, 28000, 30000]  # ActiveLearningHook's default rounds
+active_rounds = {{_base_.spread_rounds}}  # ActiveLearningHook's default rounds

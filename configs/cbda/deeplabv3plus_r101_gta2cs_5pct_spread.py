@@ -1,0 +1,4 @@
+# CBDA (5%) with the appendix F "spread" rounds [10k, 18k, 24k, 28k, 30k]
+# (spread_rounds of schedule_40k_active.py); otherwise the CBDA 5% config.
+_base_ = ['./deeplabv3plus_r101_gta2cs_5pct.py']
+active_rounds = {{_base_.spread_rounds}}
