@@ -1,4 +1,5 @@
-"""Pictures of acquisition rounds: queried areas and class histograms."""
+"""Pictures of acquisition rounds: queried areas, class histograms and the
+distribution over images of the share of pixels selected (CBDA App. A)."""
 import os
 import os.path as osp
 from typing import Sequence, Tuple
@@ -77,4 +78,70 @@ def draw_class_histogram(counts_by_run, classes: Sequence[str], out_path: str,
     os.makedirs(osp.dirname(out_path) or '.', exist_ok=True)
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
+    return out_path
+
+
+def selected_percentages(labelled: Sequence[int], pixels: Sequence[int]) -> np.ndarray:
+    """Percentage of the pixels of each image that were selected.
+
+    Args:
+        labelled: (N,) selected (queried) pixels per image.
+        pixels: (N,) pixels per image.
+
+    Returns:
+        np.ndarray: (N,) float64 percentages in [0, 100].
+    """
+    labelled = np.asarray(labelled, dtype=np.float64)
+    pixels = np.asarray(pixels, dtype=np.float64)
+    if labelled.shape != pixels.shape or labelled.ndim != 1:
+        raise ValueError(f'labelled {labelled.shape} and pixels {pixels.shape} must be '
+                         'two (N,) arrays')
+    if (pixels <= 0).any() or (labelled < 0).any() or (labelled > pixels).any():
+        raise ValueError('every image needs pixels > 0 and 0 <= labelled <= pixels')
+    return 100. * labelled / pixels
+
+
+def draw_selection_distribution(percent_by_run, out_path: str, title: str = '',
+                                bins: int = 30) -> str:
+    """Histogram over images of the percentage of pixels selected (CBDA App. A).
+
+    CBDA's Appendix A (Fig. 2) compares Dynamic Acquisition, whose dataset-wide
+    top-N gives some images many more labels than others, with RIPU's RA,
+    which gives every image the same share: one narrow peak against a broad
+    spread. Several runs share the bins, so their spreads compare directly.
+
+    Args:
+        percent_by_run: (N,) percentages (see :func:`selected_percentages`),
+            or a dict run name (e.g. ``'DA'``, ``'RA'``) -> (N,) percentages.
+        out_path: PNG to write.
+        title: Figure title.
+        bins: Number of histogram bins over the common range.
+
+    Returns:
+        str: ``out_path``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    if not isinstance(percent_by_run, dict):
+        percent_by_run = {'selected': percent_by_run}
+    runs = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in percent_by_run.items()}
+    if not runs or any(v.size == 0 for v in runs.values()):
+        raise ValueError('draw_selection_distribution needs at least one image per run')
+    low = min(float(v.min()) for v in runs.values())
+    high = max(float(v.max()) for v in runs.values())
+    edges = np.linspace(low, high if high > low else low + 1e-3, bins + 1)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, values in runs.items():
+        ax.hist(values, bins=edges, alpha=0.6, label=f'{name} (n={values.size})')
+    ax.set_xlabel('% of the pixels of an image selected')
+    ax.set_ylabel('images')
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    os.makedirs(osp.dirname(out_path) or '.', exist_ok=True)
+    tmp = f'{out_path}.tmp.png'  # written whole, then renamed (atomic)
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, out_path)
     return out_path
