@@ -12,13 +12,14 @@ Official layout (``leftImg8bit_trainvaltest.zip`` and
 255 = ignore); this dataset reads those, exactly as mmseg's
 ``CityscapesDataset`` does, but checks the data first: a missing folder, an
 empty image folder or labels not converted yet raise
-:class:`~mmada.datasets.utils.DatasetNotFoundError` naming the path and
+:class:`~mmada.datasets.checked.DatasetNotFoundError` naming the path and
 ``docs/datasets.md#cityscapes`` while the dataset is built, before training.
 """
 from mmseg.datasets import CityscapesDataset
 
 from mmada.registry import DATASETS
-from .utils import CITYSCAPES_METAINFO, CheckedSegDataset
+from .checked import CheckedSegDataset
+from .label_spaces import CITYSCAPES_METAINFO
 
 
 @DATASETS.register_module()

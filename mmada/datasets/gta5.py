@@ -27,8 +27,8 @@ from typing import List
 from mmengine.logging import print_log
 
 from mmada.registry import DATASETS
-from .utils import (CITYSCAPES_METAINFO, CheckedSegDataset,
-                    find_size_mismatches, load_json, relpath_or_abs)
+from .checked import CheckedSegDataset, find_size_mismatches, load_json, relpath_or_abs
+from .label_spaces import CITYSCAPES_METAINFO
 
 SIZE_MISMATCH_POLICIES = ('skip', 'keep')
 

@@ -32,7 +32,8 @@ from torch.utils.data import Sampler
 
 from mmada.registry import DATA_SAMPLERS
 from .two_domain import InfiniteTwoDomainSampler, TwoDomainDataset, _shuffled_stream
-from .utils import IGNORE_INDEX, DatasetNotFoundError
+from .checked import DatasetNotFoundError
+from .label_spaces import IGNORE_INDEX
 
 STATS_FILE = 'sample_class_stats.json'
 

@@ -12,7 +12,8 @@ Official layout (``Synscapes.tar`` unpacked)::
 ``sample_class_stats.json``; this dataset reads the train-id maps.
 """
 from mmada.registry import DATASETS
-from .utils import CITYSCAPES_METAINFO, CheckedSegDataset
+from .checked import CheckedSegDataset
+from .label_spaces import CITYSCAPES_METAINFO
 
 
 @DATASETS.register_module()

@@ -15,7 +15,8 @@ Cityscapes with :class:`mmada.evaluation.SubsetIoUMetric` (mIoU over 16
 classes, mIoU* over 13).
 """
 from mmada.registry import DATASETS
-from .utils import CITYSCAPES_METAINFO, CheckedSegDataset
+from .checked import CheckedSegDataset
+from .label_spaces import CITYSCAPES_METAINFO
 
 
 @DATASETS.register_module()
