@@ -77,13 +77,18 @@ class GroundTruthOracle(BaseOracle):
             directly).
         ignore_index: Answer for void pixels. Defaults to 255.
         backend_args: File backend arguments of :func:`mmengine.fileio.get`.
+        label_map: ``{file label: class}`` applied to the ground truth
+            before answering, as mmseg's ``LoadAnnotations`` applies a
+            dataset's ``label_map`` (e.g. Cityscapes' 19 train ids to the 16
+            classes of SYNTHIA -> Cityscapes, the other three to 255).
     """
 
     def __init__(self,
                  gt_loader: PathSource,
                  num_classes: Optional[int] = None,
                  ignore_index: int = 255,
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 label_map: Optional[Mapping[int, int]] = None) -> None:
         if not (callable(gt_loader) or isinstance(gt_loader, Mapping)):
             raise TypeError('gt_loader must be a function or a mapping from '
                             f'image key to label file, got {type(gt_loader)}')
@@ -91,6 +96,7 @@ class GroundTruthOracle(BaseOracle):
         self.num_classes = None if num_classes is None else int(num_classes)
         self.ignore_index = int(ignore_index)
         self.backend_args = backend_args
+        self.label_map = {int(k): int(v) for k, v in (label_map or {}).items()}
 
     def __call__(self, key: str, shape: Sequence[int],
                  pixels: np.ndarray) -> np.ndarray:
@@ -119,6 +125,10 @@ class GroundTruthOracle(BaseOracle):
                               f'shape {gt.shape}')
         answers = gt.reshape(-1)[pixels].astype(np.int64)
         del gt
+        if self.label_map:
+            raw = answers.copy()
+            for old, new in self.label_map.items():
+                answers[raw == old] = new
         void = (answers < 0) | (answers >= self.num_classes)
         answers[void] = self.ignore_index
         return answers.astype(np.uint8)

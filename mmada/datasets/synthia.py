@@ -10,9 +10,11 @@ Official layout (``SYNTHIA_RAND_CITYSCAPES.rar`` unpacked)::
 ``tools/dataset_converters/synthia.py`` adds
 ``GT/LABELS/0000000_labelTrainIds.png`` in Cityscapes' 19-class train-id space
 (the 16 classes SYNTHIA shares with Cityscapes; terrain, truck and train never
-occur and are 255), plus ``sample_class_stats.json``. Evaluate SYNTHIA ->
-Cityscapes with :class:`mmada.evaluation.SubsetIoUMetric` (mIoU over 16
-classes, mIoU* over 13).
+occur and are 255), plus ``sample_class_stats.json``. The synthia2cs configs
+give it (and the Cityscapes datasets) the 16-class ``metainfo`` of
+``configs/_base_/datasets/synthia2cs_16classes.py``, so labels are loaded in
+that label space; they evaluate with :class:`mmada.evaluation.SubsetIoUMetric`
+(mIoU over 16 classes, mIoU* over 13).
 """
 from mmada.registry import DATASETS
 from .checked import CheckedSegDataset

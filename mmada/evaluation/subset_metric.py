@@ -1,7 +1,7 @@
 """IoU metric that also reports means over class subsets.
 
-SYNTHIA -> Cityscapes is evaluated on Cityscapes val with a 19-class model,
-but papers report mIoU over the 16 classes SYNTHIA shares with Cityscapes and
+SYNTHIA -> Cityscapes papers report mIoU over the 16 classes SYNTHIA shares
+with Cityscapes (the synthia2cs configs' label space) and
 mIoU* over 13 of them (without wall, fence and pole).
 """
 from collections import OrderedDict

@@ -478,6 +478,7 @@ class ActiveLearningHook(Hook):
         keys = self.dataset.keys()
         if cfg['type'].endswith('GroundTruthOracle'):
             cfg.setdefault('gt_loader', {k: self.dataset.gt_path(i) for i, k in enumerate(keys)})
+            cfg.setdefault('label_map', self.dataset.metainfo.get('label_map'))
         elif cfg['type'].endswith('ExportOracle'):
             cfg.setdefault('out_dir', osp.join(work_dir, 'queries'))
             cfg.setdefault('image_paths', {k: self.dataset.img_path(i) for i, k in enumerate(keys)})
