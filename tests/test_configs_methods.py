@@ -139,8 +139,12 @@ def test_ripu_selection_ablations(name, flag):
         without(full, 'active_learning.scorer', 'model.extra_losses')
 
 
-def test_ripu_source_free_has_no_source():
-    cfg = load(ripu('ripu-sourcefree'))
+SF_ROUNDS = [0, 2000, 4000, 6000, 8000]  # the authors' source-free rounds
+
+
+@pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
+def test_ripu_source_free_has_no_source(bench):
+    cfg = load(ripu('ripu-sourcefree', bench=bench))
     loader = cfg.train_dataloader
     assert loader.dataset.type == 'ActiveTargetDataset'
     assert loader.dataset.dataset.type == 'CheckedCityscapesDataset'
@@ -151,10 +155,42 @@ def test_ripu_source_free_has_no_source():
     assert not any('source' in d for d in walk_dicts(plain(cfg)['train_dataloader']))
     assert cfg.model.default_domain == 'target'
     assert cfg.model.extra_losses == [RIPU_LOSSES[1]]  # L_nl^t only
-    assert cfg.load_from and 'sourceonly_deeplabv2_r101' in cfg.load_from
+    # The authors' source model (20k iterations, configs/baselines/*_1xb2-20k_*).
+    assert cfg.load_from == (f'work_dirs/sourceonly_deeplabv2_r101_1xb2-20k_{bench}-1280x640/'
+                             'iter_20000.pth')
+    source = load(f'baselines/sourceonly_deeplabv2_r101_1xb2-20k_{bench}-1280x640.py')
+    assert (source.train_cfg.max_iters, source.param_scheduler[0].end,
+            source.optim_wrapper.optimizer.lr) == (20000, 31250, 5e-4)
+    # A round before the first training step, then every 2k (the authors');
+    # k = 1 and 40k iterations as the main paper (appendix 6.4).
+    assert cfg.active_rounds == SF_ROUNDS
     assert cfg.active_learning.scorer == RIPU_REGION
     assert cfg.active_learning.budget.value == 0.022
     assert cfg.param_scheduler[0].end == 62500 and cfg.train_cfg.max_iters == 40000
+    assert cfg.model.decode_head.num_classes == (16 if bench == 'synthia2cs' else 19)
+
+
+@pytest.mark.parametrize('bench,size', [('gta2cs', '1280x640'), ('synthia2cs', '1024x512')])
+def test_ripu_source_free_authors_option(bench, size):
+    paper = plain(load(ripu('ripu-sourcefree', bench=bench)))
+    cfg = plain(load(f'ripu/ripu-sourcefree-authors_{V2}_1xb2-30k_{bench}-{size}_ra2.2pct.py'))
+    al = cfg['active_learning']
+    assert al['scorer'] == dict(RIPU_REGION, k=9) and al['unit'] == dict(type='SquareRegionUnit', k=9)
+    assert cfg['train_cfg']['max_iters'] == 30000
+    keys = ['active_learning.scorer', 'active_learning.unit', 'train_cfg.max_iters']
+    if bench == 'synthia2cs':  # the authors' SYNTHIA SF: Cityscapes at 1024x512 throughout
+        target = cfg['train_dataloader']['dataset']
+        scales = [t['scale'] for p in (target['dataset']['pipeline'], target['acquisition_pipeline'],
+                                       cfg['test_dataloader']['dataset']['pipeline'],
+                                       cfg['val_dataloader']['dataset']['pipeline'])
+                  for t in p if t['type'] == 'Resize']
+        assert scales == [[1024, 512]] * 4
+        keys += ['train_dataloader.dataset.dataset.pipeline',
+                 'train_dataloader.dataset.acquisition_pipeline',
+                 'val_dataloader.dataset.pipeline', 'test_dataloader.dataset.pipeline',
+                 'tta_pipeline', 'sf_scale', 'sf_train_pipeline', 'sf_acquisition_pipeline',
+                 'sf_test_pipeline']
+    assert without(cfg, *keys) == without(paper, *keys[:3] + keys[3:8])
 
 
 @pytest.mark.parametrize('name,losses', [('ripu-nolosses', []),  # Table 3 (c)
