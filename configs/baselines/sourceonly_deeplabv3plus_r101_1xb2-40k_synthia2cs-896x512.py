@@ -7,5 +7,5 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
 train_dataloader = {{_base_.source_only_train_dataloader}}
-# SYNTHIA's 16 classes (_base_/datasets/synthia2cs_16classes.py).
+# SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
 model = dict(decode_head=dict(num_classes={{_base_.synthia_num_classes}}))

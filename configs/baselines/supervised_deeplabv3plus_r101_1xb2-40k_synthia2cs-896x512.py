@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/datasets/synthia2cs_mada.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
-# SYNTHIA's 16 classes (_base_/datasets/synthia2cs_16classes.py).
+# SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
 model = dict(decode_head=dict(num_classes={{_base_.synthia_num_classes}}))

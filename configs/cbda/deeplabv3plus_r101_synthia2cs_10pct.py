@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/schedules/schedule_40k_active.py',
     '../_base_/methods/cbda.py'
 ]
-# SYNTHIA's 16 classes (_base_/datasets/synthia2cs_16classes.py).
+# SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
 model = dict(
     decode_head=dict(num_classes={{_base_.synthia_num_classes}}),
     extra_losses={{_base_.ripu_losses}})

@@ -12,7 +12,7 @@ Official layout (``SYNTHIA_RAND_CITYSCAPES.rar`` unpacked)::
 (the 16 classes SYNTHIA shares with Cityscapes; terrain, truck and train never
 occur and are 255), plus ``sample_class_stats.json``. The synthia2cs configs
 give it (and the Cityscapes datasets) the 16-class ``metainfo`` of
-``configs/_base_/datasets/synthia2cs_16classes.py``, so labels are loaded in
+``configs/_base_/datasets/synthia_16classes.py``, so labels are loaded in
 that label space; they evaluate with :class:`mmada.evaluation.SubsetIoUMetric`
 (mIoU over 16 classes, mIoU* over 13).
 """

@@ -1,8 +1,8 @@
 # SYNTHIA-RAND-CITYSCAPES -> Cityscapes, MADA lineage: the pipelines of
-# gta2cs_mada.py, in the 16-class label space of synthia2cs_16classes.py
+# gta2cs_mada.py, in the 16-class label space of synthia_16classes.py
 # (every dataset below gets its metainfo; the model configs set
 # synthia_num_classes outputs), evaluated as mIoU16 and mIoU13.
-_base_ = ['./gta2cs_mada.py', './synthia2cs_16classes.py']
+_base_ = ['./gta2cs_mada.py', './synthia_16classes.py']
 source_type = 'SynthiaDataset'
 source_root = 'data/synthia/'
 source_train = dict(

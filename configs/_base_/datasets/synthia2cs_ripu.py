@@ -1,9 +1,9 @@
 # SYNTHIA-RAND-CITYSCAPES -> Cityscapes, RIPU lineage: the pipelines of
 # gta2cs_ripu.py (SYNTHIA's 1280x760 frames resized to 1280x720), in the
-# 16-class label space of synthia2cs_16classes.py (every dataset below gets
+# 16-class label space of synthia_16classes.py (every dataset below gets
 # its metainfo; the model configs set synthia_num_classes outputs), evaluated
 # as mIoU16 and mIoU13.
-_base_ = ['./gta2cs_ripu.py', './synthia2cs_16classes.py']
+_base_ = ['./gta2cs_ripu.py', './synthia_16classes.py']
 source_type = 'SynthiaDataset'
 source_root = 'data/synthia/'
 source_train = dict(
