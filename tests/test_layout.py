@@ -43,7 +43,8 @@ MAX_LINES = 400
 #: exceed; drop an entry once its module is split.
 OVERSIZED = {
     # lead: the acquisition hook becomes a round engine (issue 9 item 1)
-    'mmada/engine/hooks/active_learning_hook.py': 514,
+    # (+1 line, proto: the oracle's label_map from the target's metainfo)
+    'mmada/engine/hooks/active_learning_hook.py': 515,
     # lead: the helpers that duplicate budget.py go (issue 9 item 7)
     'mmada/active/allocators.py': 479,
 }
