@@ -1,15 +1,20 @@
-"""Budgets and allocators: how a round's budget is split over images.
+"""Allocators: how a round's budget is split over images.
 
-Budget helpers (pure functions) turn the paper's budgets into numbers of
-units; allocators then decide which of every image's greedy candidates are
-labelled. One round with any allocator::
+:class:`~mmada.active.budget.Budget` turns the paper's budgets into numbers
+of units; allocators then decide which of every image's greedy candidates
+are labelled. One round with any allocator (the same calls for all of them,
+see :mod:`mmada.active.engine`)::
 
-    allocator.reset(budget)
+    allocator.start_round(budget, unit, shapes, round_index)
     for index, score, excluded in pool:          # any order, any sharding
+        allocator.begin_image(index, score.shape)
+        if unit.maskable:                        # scores below the cut
+            score[score < allocator.threshold] = -inf   # can never be taken
         scores, positions = unit.greedy(score, excluded,
                                         allocator.max_units())
         allocator.push(index, scores, positions,
                        costs=unit.cost(positions, score.shape))
+    allocator.merge(other_shard)                 # gathered from other ranks
     picks = allocator.result()                   # {index: positions}
 
 Budgets are counted either in units (``budget_unit='units'``: regions,
@@ -28,128 +33,6 @@ from torch import Tensor
 from mmada.registry import ACQUISITIONS
 
 _BUDGET_UNITS = ('units', 'pixels')
-
-
-# --------------------------------------------------------------------------
-# Budget helpers
-# --------------------------------------------------------------------------
-def _check_ratio(total_ratio: float, num_rounds: int) -> None:
-    """Validate a budget ratio in (0, 1] and a positive number of rounds."""
-    if not 0 < total_ratio <= 1:
-        raise ValueError(f'total_ratio must be in (0, 1], got {total_ratio}')
-    if int(num_rounds) != num_rounds or num_rounds < 1:
-        raise ValueError(f'num_rounds must be a positive int, got '
-                         f'{num_rounds!r}')
-
-
-def _ceil(value: float) -> int:
-    """Ceiling that ignores float noise (``4.0000000001`` -> 4)."""
-    return math.ceil(round(value, 9))
-
-
-def _floor(value: float) -> int:
-    """Floor that ignores float noise (``3.9999999999`` -> 4)."""
-    return math.floor(round(value, 9))
-
-
-def regions_per_image(shape: Sequence[int], total_ratio: float,
-                      num_rounds: int, k: int) -> int:
-    """Number of RA squares per image and round (RIPU's budget).
-
-    ``ceil(H * W * r / (2k+1)^2)`` with ``r = total_ratio / num_rounds``:
-    e.g. 2.2 % over 5 rounds on 1024x2048 with k=1 gives
-    ``ceil(2097152 * 0.0044 / 9) = ceil(1025.3) = 1026`` squares.
-
-    Args:
-        shape: (H, W) of the selection resolution.
-        total_ratio: Budget of the whole schedule as a fraction of pixels.
-        num_rounds: Number of selection rounds.
-        k: Square radius.
-
-    Returns:
-        int: Squares to select in one image in one round.
-    """
-    _check_ratio(total_ratio, num_rounds)
-    if int(k) != k or k < 0:
-        raise ValueError(f'k must be a non-negative int, got {k!r}')
-    height, width = shape
-    return _ceil(height * width * total_ratio / num_rounds / (2 * k + 1)**2)
-
-
-def pixels_per_image(num_pixels: int,
-                     ref_shape: Sequence[int],
-                     shape: Sequence[int],
-                     num_rounds: int = 1) -> int:
-    """Pixels per image and round for a budget of N pixels at a reference size.
-
-    RIPU's PA labels 40 pixels per image at 1280x640; at another selection
-    resolution the budget keeps the same *density*: it is scaled by the area
-    ratio and rounded to the nearest integer, with at least 1 pixel:
-    ``max(1, round(N / num_rounds * (H * W) / (H_ref * W_ref)))``. E.g. 40
-    px at 640x1280 -> 1024x2048 gives ``round(40 * 2.56) = 102`` pixels in
-    one round, or ``round(8 * 2.56) = 20`` per round over 5 rounds (the
-    authors' code rounds up instead: 21).
-
-    Args:
-        num_pixels: Total pixels per image at the reference resolution.
-        ref_shape: (H_ref, W_ref) reference resolution.
-        shape: (H, W) selection resolution.
-        num_rounds: Number of rounds the budget is spread over.
-
-    Returns:
-        int: Pixels to select in one image in one round.
-    """
-    if int(num_pixels) != num_pixels or num_pixels < 1:
-        raise ValueError(f'num_pixels must be a positive int, got '
-                         f'{num_pixels!r}')
-    if int(num_rounds) != num_rounds or num_rounds < 1:
-        raise ValueError(f'num_rounds must be a positive int, got '
-                         f'{num_rounds!r}')
-    ref_area = ref_shape[0] * ref_shape[1]
-    area = shape[0] * shape[1]
-    if ref_area <= 0 or area <= 0:
-        raise ValueError(f'empty shape: ref_shape={ref_shape}, shape={shape}')
-    return max(1, _floor(num_pixels / num_rounds * area / ref_area + 0.5))
-
-
-def images_per_round(pool_size: int,
-                     total_ratio: float,
-                     num_rounds: int = 1) -> int:
-    """Number of whole images to label in one round (image-based AL).
-
-    ``floor(pool_size * total_ratio / num_rounds)``, rounded down so that
-    the ratio is never exceeded.
-
-    Args:
-        pool_size: Number of target images.
-        total_ratio: Fraction of the images labelled over the schedule.
-        num_rounds: Number of selection rounds.
-
-    Returns:
-        int: Images to select in one round.
-    """
-    _check_ratio(total_ratio, num_rounds)
-    return _floor(pool_size * total_ratio / num_rounds)
-
-
-def pixels_per_round(pool_pixels: int,
-                     total_ratio: float,
-                     num_rounds: int = 1) -> int:
-    """Dataset-wide pixel budget of one round (CBDA's Dynamic Acquisition).
-
-    ``floor(pool_pixels * total_ratio / num_rounds)``, rounded down so that
-    the ratio is never exceeded.
-
-    Args:
-        pool_pixels: Total number of pool pixels (|T| x H x W).
-        total_ratio: Fraction of the pixels labelled over the schedule.
-        num_rounds: Number of selection rounds.
-
-    Returns:
-        int: Pixels to select over the whole pool in one round.
-    """
-    _check_ratio(total_ratio, num_rounds)
-    return _floor(pool_pixels * total_ratio / num_rounds)
 
 
 # --------------------------------------------------------------------------
@@ -189,6 +72,49 @@ class BaseAllocator:
             raise ValueError(f'{type(self).__name__}: budget must be a '
                              f'non-negative int, got {budget!r}')
         self.budget = int(budget)
+
+    # ---- the round API every caller uses (no type checks needed) ---------
+    def check_budget(self, budget) -> None:
+        """Refuse a budget this allocator cannot spend (before training).
+
+        Args:
+            budget: The schedule's :class:`~mmada.active.budget.Budget`.
+        """
+
+    def start_round(self, budget, unit, shapes: Sequence[Tuple[int, int]],
+                    round_index: int) -> None:
+        """Start a round of a schedule.
+
+        Args:
+            budget: The schedule's :class:`~mmada.active.budget.Budget`.
+            unit: The selection unit (its footprint sets unit sizes).
+            shapes: (H, W) of every pool image, in dataset order.
+            round_index: 1-based round.
+        """
+        raise NotImplementedError
+
+    def begin_image(self, image_index: int, shape: Sequence[int]) -> None:
+        """Called before an image's candidates are requested and pushed.
+
+        Args:
+            image_index: Absolute dataset index of the image.
+            shape: (H, W) of its score map.
+        """
+
+    @property
+    def threshold(self) -> float:
+        """Score below which no new candidate can be selected (``-inf``:
+        no such bound is known). Units whose greedy scores are the score
+        map's own values (``unit.maskable``) may mask scores below it."""
+        return -math.inf
+
+    def merge(self, other: 'BaseAllocator') -> None:
+        """Add what another shard (e.g. another rank) of the round kept.
+
+        Args:
+            other: An allocator of the same type and round.
+        """
+        raise NotImplementedError
 
     def max_units(self, min_cost: int = 1) -> int:
         """How many greedy candidates to request from every image.
@@ -280,6 +206,30 @@ class PerImageAllocator(BaseAllocator):
         """Start a round with ``budget`` units or pixels per image."""
         super().reset(budget)
         self._picks = {}
+        self._per_image = None
+
+    def check_budget(self, budget) -> None:
+        """An image budget cannot be shared equally: every image would be
+        one unit (all images labelled)."""
+        if budget.type == 'images':
+            raise ValueError(
+                "an 'images' budget needs a dataset-wide allocator "
+                "(allocator=dict(type='GlobalTopNAllocator')); with the "
+                'per-image allocator every image would be labelled')
+
+    def start_round(self, budget, unit, shapes: Sequence[Tuple[int, int]],
+                    round_index: int) -> None:
+        """Start a round: every image gets ``budget.units_per_image``."""
+        self.check_budget(budget)
+        self.reset(0)
+        self._per_image = lambda shape: budget.units_per_image(
+            shape, unit, round_index)
+
+    def begin_image(self, image_index: int, shape: Sequence[int]) -> None:
+        """Set the budget of this image (it depends on its size)."""
+        if self._per_image is None:
+            raise RuntimeError('PerImageAllocator: call start_round() first')
+        super().reset(self._per_image(tuple(shape)))
 
     def push(self,
              image_index: int,
@@ -293,6 +243,12 @@ class PerImageAllocator(BaseAllocator):
         if num:
             self._picks[int(image_index)] = torch.from_numpy(
                 positions[:num].copy())
+
+    def __getstate__(self) -> dict:
+        """Pickle (gather across ranks) without the round's budget rule."""
+        state = dict(self.__dict__)
+        state['_per_image'] = None
+        return state
 
     def merge(self, other: 'PerImageAllocator') -> None:
         """Add the picks of another shard (e.g. gathered from a rank)."""
@@ -342,6 +298,12 @@ class GlobalTopNAllocator(BaseAllocator):
                              f'{compact_every!r}')
         self.compact_every = int(compact_every)
         self.reset(0)
+
+    def start_round(self, budget, unit, shapes: Sequence[Tuple[int, int]],
+                    round_index: int) -> None:
+        """Start a round with the whole pool's budget of the round."""
+        self.check_budget(budget)
+        self.reset(budget.round_units(shapes, unit, round_index))
 
     def reset(self, budget: int) -> None:
         """Start a round with ``budget`` units or pixels for the whole pool."""

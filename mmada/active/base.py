@@ -1,26 +1,32 @@
 """Interfaces of the acquisition pieces.
 
-An acquisition round, run by :class:`mmada.engine.hooks.ActiveLearningHook`,
-is a composition of four registered kinds of piece (registry
-``mmada.registry.ACQUISITIONS``)::
+An acquisition round, run by :class:`mmada.active.engine.AcquisitionRound`
+(the hook only decides *when*), is a composition of four registered kinds of
+piece (registry ``mmada.registry.ACQUISITIONS``)::
 
-    allocator.reset(budget)
-    for every target image (sharded over ranks):
-        probs   = model(image).softmax()                    # (C, H, W), label resolution
-        score   = scorer(probs, ctx)                        # (H, W), higher = query first
+    scorer.prepare_round(info)                    # may run pool passes (info.passes)
+    allocator.start_round(budget, unit, shapes, round)
+    for every target image (sharded over ranks, in batches, on the model's device):
+        outputs = model outputs named in scorer.inputs     # e.g. probs, aux_probs, feats
+        score   = scorer(**outputs, ctx=ctx)               # (H, W), higher = query first
+        allocator.begin_image(index, shape)
         scores, positions = unit.greedy(score, excluded, allocator.max_units())
-        allocator.push(index, scores, positions, unit.cost(positions, shape))
-    picks = merge of the ranks' allocators, .result()        # decided once, on rank 0
-    for every picked unit: label unit.footprint(...), exclude unit.exclusion(...)
+        allocator.push(index, scores, positions, unit.cost(positions, shape, ctx))
+    picks = merge of the ranks' allocators, .result()       # decided once, on rank 0
+    for every picked unit: label unit.footprint(...), exclude unit.exclusion(...),
+        pseudo-label unit.pseudo_candidates(...) outside the footprints
 
 * Scorers (and score wrappers such as CBDA's class balancing) are pure:
-  tensors in, tensors out. ``prepare_round`` gives them the round's global
-  statistics before any image is scored.
+  named tensors in, a score map out. They declare the model outputs they
+  need in ``inputs`` (see :mod:`mmada.models.acquisition_outputs`).
+  ``prepare_round`` gives them the round's global statistics and, for
+  pool-level scorers, passes over the source and target pools.
 * Selection units turn a score map into an ordered sequence of
-  non-overlapping units (pixels, squares, grid patches, whole images).
+  non-overlapping units (pixels, squares, grid patches, points, images).
 * Allocators (:mod:`mmada.active.allocators`) split the round's budget:
   an equal share per image, or a dataset-wide top-N over all images'
   candidate sequences, streamed with bounded memory.
+* Oracles (:mod:`mmada.active.oracles`) answer the queries.
 """
 from dataclasses import dataclass, field
 from typing import Optional, Sequence, Tuple
@@ -43,6 +49,9 @@ class RoundInfo:
             ``pool_pixels`` (``None`` when the budget is not a ratio).
         labelled_per_class: (C,) int64 counts of every label acquired in the
             rounds before this one (CBDA's L_{c,i}).
+        passes: A :class:`mmada.active.engine.PoolPasses` to run the current
+            model over the ``'source'`` or ``'target'`` pool (``None``
+            outside a round of the engine).
     """
     round_index: int
     num_rounds: int
@@ -51,28 +60,67 @@ class RoundInfo:
     budget_ratio: Optional[float] = None
     labelled_per_class: Tensor = field(
         default_factory=lambda: torch.zeros(0, dtype=torch.long))
+    passes: Optional[object] = None
 
 
 @dataclass
 class ImageContext:
     """Per-image inputs of a scorer besides the prediction.
 
+    The same context (same seed) is rebuilt wherever the image is handled:
+    on the rank that scores it and on rank 0, which turns the picks into
+    footprints, so a unit that draws random positions gets the same ones on
+    any number of ranks.
+
     Attributes:
         index: Absolute dataset index of the image.
         labelled: (H, W) bool mask of pixels already labelled.
         generator: Random generator seeded from (seed, round, index) so that
             random scores do not depend on sharding or on the global RNG.
+            Scorers draw from it.
+        seed: The integer behind ``generator``; units that need random
+            numbers take a fresh generator from :meth:`rng`.
     """
     index: int
     labelled: Tensor
     generator: torch.Generator
+    seed: int = 0
+
+    def rng(self, stream: int = 1) -> torch.Generator:
+        """A fresh CPU generator of this image, independent of ``generator``.
+
+        Args:
+            stream: Number of the random stream (different pieces use
+                different streams so that they never share draws).
+
+        Returns:
+            torch.Generator: Seeded from ``(seed, stream)``; every call with
+            the same arguments gives the same sequence.
+        """
+        import numpy as np
+        g = torch.Generator()
+        g.manual_seed(int(np.random.SeedSequence([self.seed, stream]).generate_state(1)[0]))
+        return g
 
 
 class BaseScorer:
-    """Maps a softmax prediction to a per-pixel acquisition score."""
+    """Maps named model outputs of one image to a per-pixel acquisition score.
+
+    Attributes:
+        inputs: Names of the model outputs :meth:`__call__` receives as
+            keyword arguments (see
+            :data:`mmada.models.acquisition_outputs.ACQUISITION_OUTPUTS`):
+            ``probs`` (the default), ``logits``, ``aux_probs``, ``feats``, ...
+            The model computes only these.
+    """
+    inputs: Sequence[str] = ('probs', )
 
     def prepare_round(self, info: RoundInfo) -> None:
         """Receive the round's global statistics (default: nothing to do).
+
+        Pool-level scorers run passes of the current model over the source
+        or target pool here, through ``info.passes`` (e.g. to compute
+        anchors), and keep what training needs in :meth:`state_dict`.
 
         Args:
             info: Facts of the round, identical on every rank.
@@ -82,7 +130,8 @@ class BaseScorer:
         """Score every pixel.
 
         Args:
-            probs: (C, H, W) softmax probabilities at label resolution.
+            probs: (C, H, W) softmax probabilities at label resolution (a
+                scorer with other ``inputs`` takes those names instead).
             ctx: Per-image context.
 
         Returns:
@@ -90,9 +139,40 @@ class BaseScorer:
         """
         raise NotImplementedError
 
+    def state_dict(self) -> dict:
+        """State that training needs after the round (e.g. anchors).
+
+        Saved in every checkpoint and given back to :meth:`load_state_dict`
+        on ``--resume``; tensors, numbers, strings, lists and dicts only
+        (checkpoints load with ``weights_only=True``).
+
+        Returns:
+            dict: Empty for stateless scorers.
+        """
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        Args:
+            state: A dict from :meth:`state_dict`.
+        """
+
 
 class BaseUnit:
-    """A selection unit: what one query asks an annotator to label."""
+    """A selection unit: what one query asks an annotator to label.
+
+    ``footprint``, ``exclusion``, ``cost`` and ``pseudo_candidates`` receive
+    the image's :class:`ImageContext` (its index and seeds), rebuilt
+    identically on every rank, so a unit may place random points.
+
+    Attributes:
+        maskable: ``True`` when the scores :meth:`greedy` returns are the
+            score map's own values at the picked positions (no pooling over
+            an area): then scores below a dataset-wide allocator's cut can be
+            masked before the greedy pass without changing the result.
+    """
+    maskable: bool = False
 
     def greedy(self, score: Tensor, excluded: Tensor,
                max_units: int) -> Tuple[Tensor, Tensor]:
@@ -109,38 +189,64 @@ class BaseUnit:
         """
         raise NotImplementedError
 
-    def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def footprint(self, positions: Tensor, shape: Sequence[int],
+                  ctx: Optional[ImageContext] = None) -> Tensor:
         """Pixels an annotator labels for the given units.
 
         Args:
             positions: (n,) flat positions returned by :meth:`greedy`.
             shape: (H, W).
+            ctx: The image's context (units that draw random points need it).
 
         Returns:
             Tensor: (H, W) bool mask.
         """
         raise NotImplementedError
 
-    def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def exclusion(self, positions: Tensor, shape: Sequence[int],
+                  ctx: Optional[ImageContext] = None) -> Tensor:
         """Positions that may never be picked again once these units are taken.
 
         Args:
             positions: (n,) flat positions returned by :meth:`greedy`.
             shape: (H, W).
+            ctx: The image's context.
 
         Returns:
             Tensor: (H, W) bool mask.
         """
         raise NotImplementedError
 
-    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def cost(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """Pixels each unit labels (its footprint size, clipped at borders).
 
         Args:
             positions: (n,) flat positions returned by :meth:`greedy`.
             shape: (H, W).
+            ctx: The image's context.
 
         Returns:
             Tensor: (n,) int64 pixel counts.
         """
         raise NotImplementedError
+
+    def pseudo_candidates(self, shape: Sequence[int],
+                          ctx: Optional[ImageContext] = None) -> Optional[Tensor]:
+        """Pixels that get the model's prediction as a pseudo label.
+
+        Called in the scoring pass, where the prediction is at hand; after
+        the round's picks are known, the candidates inside the footprints
+        of the picks (and pixels labelled earlier) are dropped: human labels
+        always win. Pseudo labels go to the store's pseudo-label channel and
+        never count as spent budget.
+
+        Args:
+            shape: (H, W).
+            ctx: The image's context.
+
+        Returns:
+            Tensor | None: (m,) flat int64 pixel indices, or ``None`` (the
+            default: no pseudo labels).
+        """
+        return None

@@ -4,10 +4,55 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 
-from mmada.active.allocators import pixels_per_image
 from mmada.active.base import BaseUnit
 
 BUDGET_TYPES = ('ratio', 'pixels_per_image', 'images')
+ROUNDINGS = ('nearest', 'ceil')
+
+
+def _round(value: float, rounding: str) -> int:
+    """Round ignoring float noise: to the nearest int (halves up) or up."""
+    value = round(value, 9)
+    return math.ceil(value) if rounding == 'ceil' else math.floor(value + 0.5)
+
+
+def pixels_per_image(num_pixels: int,
+                     ref_shape: Sequence[int],
+                     shape: Sequence[int],
+                     num_rounds: int = 1,
+                     rounding: str = 'nearest') -> int:
+    """Pixels per image and round for a budget of N pixels at a reference size.
+
+    RIPU's PA labels 40 pixels per image at 1280x640; at another selection
+    resolution the budget keeps the same *density*: it is scaled by the area
+    ratio, with at least 1 pixel:
+    ``max(1, round(N / num_rounds * (H * W) / (H_ref * W_ref)))``. E.g. 40 px
+    at 640x1280 -> 1024x2048 is ``40 * 2.56 = 102.4`` pixels in one round;
+    over 5 rounds ``8 * 2.56 = 20.48`` per round: 20 with
+    ``rounding='nearest'`` (100 in total), 21 with ``rounding='ceil'`` as
+    the authors' code does (105 in total).
+
+    Args:
+        num_pixels: Total pixels per image at the reference resolution.
+        ref_shape: (H_ref, W_ref) reference resolution.
+        shape: (H, W) selection resolution.
+        num_rounds: Number of rounds the budget is spread over.
+        rounding: ``'nearest'`` or ``'ceil'``.
+
+    Returns:
+        int: Pixels to select in one image in one round.
+    """
+    if int(num_pixels) != num_pixels or num_pixels < 1:
+        raise ValueError(f'num_pixels must be a positive int, got {num_pixels!r}')
+    if int(num_rounds) != num_rounds or num_rounds < 1:
+        raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
+    if rounding not in ROUNDINGS:
+        raise ValueError(f'rounding must be one of {ROUNDINGS}, got {rounding!r}')
+    ref_area = ref_shape[0] * ref_shape[1]
+    area = shape[0] * shape[1]
+    if ref_area <= 0 or area <= 0:
+        raise ValueError(f'empty shape: ref_shape={ref_shape}, shape={shape}')
+    return max(1, _round(num_pixels / num_rounds * area / ref_area, rounding))
 
 
 def split_over_rounds(total: float, num_rounds: int, round_index: int) -> int:
@@ -48,12 +93,13 @@ class Budget:
     * ``type='pixels_per_image'``: ``value`` pixels per image by the end
       (RIPU PA: 40), split over rounds. With ``reference_size`` (RIPU: 40 px
       at (640, 1280)) the count keeps the same density at the selection
-      resolution: :func:`~mmada.active.allocators.pixels_per_image` scales it
-      by the area ratio per round, as the authors' code does (1024x2048:
-      20 per round); without it, exactly ``value`` pixels per image are
-      split over the rounds.
+      resolution: :func:`pixels_per_image` scales it by the area ratio per
+      round, as the authors' code does (1024x2048: 20 per round, or 21
+      with ``rounding='ceil'``, the authors' rounding); without it, exactly
+      ``value`` pixels per image are split over the rounds.
     * ``type='images'``: ``value`` whole images by the end, split exactly
-      over rounds (MADA); needs a dataset-wide allocator.
+      over rounds (MADA); needs a dataset-wide allocator (the per-image
+      allocator refuses it before training).
 
     Args:
         type: One of ``'ratio'``, ``'pixels_per_image'``, ``'images'``.
@@ -63,17 +109,19 @@ class Budget:
             stated.
         per_round: ``value`` is the budget of each round instead of the
             whole schedule (the total is ``value * num_rounds``).
+        rounding: How a scaled ``pixels_per_image`` budget is rounded per
+            round: ``'nearest'`` (default) or ``'ceil'`` (RIPU's code).
     """
 
     def __init__(self, type: str, value: float, num_rounds: int,
                  reference_size: Optional[Sequence[int]] = None,
-                 per_round: bool = False) -> None:
+                 per_round: bool = False, rounding: str = 'nearest') -> None:
         if type not in BUDGET_TYPES:
             raise ValueError(f'budget type must be one of {BUDGET_TYPES}, got {type!r}')
         if not isinstance(num_rounds, int) or num_rounds < 1:
             raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
-        if not isinstance(num_rounds, int) or num_rounds < 1:
-            raise ValueError(f'num_rounds must be a positive int, got {num_rounds!r}')
+        if rounding not in ROUNDINGS:
+            raise ValueError(f'budget rounding must be one of {ROUNDINGS}, got {rounding!r}')
         value = float(value) * (num_rounds if per_round else 1)
         if not value > 0:
             raise ValueError(f'budget value must be > 0, got {value}')
@@ -91,6 +139,7 @@ class Budget:
         self.value = value
         self.num_rounds = num_rounds
         self.reference_size = None if reference_size is None else tuple(reference_size)
+        self.rounding = rounding
 
     @property
     def ratio(self) -> Optional[float]:
@@ -112,11 +161,11 @@ class Budget:
         if self.type == 'ratio':
             h, w = shape
             r = self.value / self.num_rounds
-            return math.ceil(h * w * r / unit_pixels(unit, shape))
+            return _round(h * w * r / unit_pixels(unit, shape), 'ceil')
         if self.type == 'pixels_per_image':
             if self.reference_size is not None:
                 return pixels_per_image(int(self.value), self.reference_size, shape,
-                                        self.num_rounds)
+                                        self.num_rounds, self.rounding)
             return split_over_rounds(self.value, self.num_rounds, round_index)
         return 1  # an image is at most one unit
 

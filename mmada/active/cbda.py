@@ -201,6 +201,9 @@ class ClassBalancedScorer(BaseScorer):
             raise ValueError(
                 f'ClassBalancedScorer: eps must be > 0, got {eps}')
         self.scorer = scorer
+        # The wrapped scorer's inputs, plus the softmax for the pseudo labels.
+        self.inputs = tuple(dict.fromkeys(tuple(getattr(scorer, 'inputs', ('probs', ))) +
+                                          ('probs', )))
         self.goal = None if goal is None else [float(g) for g in goal]
         self.eps = float(eps)
         self.weights: Optional[Tensor] = None
@@ -228,12 +231,21 @@ class ClassBalancedScorer(BaseScorer):
                                 info.num_classes, self.goal)
         self.weights = class_weights(labelled, budgets, self.eps)
 
-    def __call__(self, probs: Tensor, ctx: ImageContext) -> Tensor:
+    def state_dict(self) -> dict:
+        """The wrapped scorer's state (the weights are recomputed per round)."""
+        return self.scorer.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore the wrapped scorer's state."""
+        self.scorer.load_state_dict(state)
+
+    def __call__(self, probs: Tensor, ctx: ImageContext, **outputs: Tensor) -> Tensor:
         """Weighted scores ``A_hat = A x W_{pseudo label}`` (Eq. 3).
 
         Args:
             probs: (C, H, W) softmax probabilities.
             ctx: Per-image context, passed to the wrapped scorer.
+            **outputs: Other model outputs the wrapped scorer declares.
 
         Returns:
             Tensor: (H, W) weighted scores.
@@ -244,5 +256,6 @@ class ClassBalancedScorer(BaseScorer):
         if probs.shape[0] != self.weights.numel():
             raise ValueError(f'probs has {probs.shape[0]} classes, the round '
                              f'has {self.weights.numel()}')
-        score = self.scorer(probs, ctx)
+        outputs['probs'] = probs
+        score = self.scorer(ctx=ctx, **{n: outputs[n] for n in self.scorer.inputs})
         return weight_scores(score, F.pseudo_labels(probs), self.weights)

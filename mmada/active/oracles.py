@@ -43,6 +43,17 @@ def _lookup(source: PathSource, key: str, what: str) -> str:
 class BaseOracle:
     """Answers the queries of a round."""
 
+    def bind(self, dataset, work_dir: str) -> None:
+        """Take what the oracle needs from the run (the engine calls it).
+
+        Settings given in the config win over what is bound here.
+
+        Args:
+            dataset: The :class:`~mmada.datasets.ActiveTargetDataset`
+                (``keys()``, ``img_path(i)``, ``gt_path(i)``).
+            work_dir: The run's work dir.
+        """
+
     def answer_round(self, store: LabelStore,
                      round_index: int) -> Optional[str]:
         """Answer the saved queries of ``round_index``.
@@ -71,7 +82,8 @@ class GroundTruthOracle(BaseOracle):
     Args:
         gt_loader: Function or mapping from an image key to its ground-truth
             label file (e.g. ``*_labelTrainIds.png``), such as the dataset's
-            ``seg_map_path``.
+            ``seg_map_path``. ``None`` until :meth:`bind` takes the target
+            dataset's label files.
         num_classes: Number of classes C. ``None`` takes it from the store in
             :meth:`answer_round` (required before calling the oracle
             directly).
@@ -84,12 +96,12 @@ class GroundTruthOracle(BaseOracle):
     """
 
     def __init__(self,
-                 gt_loader: PathSource,
+                 gt_loader: Optional[PathSource] = None,
                  num_classes: Optional[int] = None,
                  ignore_index: int = 255,
                  backend_args: Optional[dict] = None,
                  label_map: Optional[Mapping[int, int]] = None) -> None:
-        if not (callable(gt_loader) or isinstance(gt_loader, Mapping)):
+        if gt_loader is not None and not (callable(gt_loader) or isinstance(gt_loader, Mapping)):
             raise TypeError('gt_loader must be a function or a mapping from '
                             f'image key to label file, got {type(gt_loader)}')
         self.gt_loader = gt_loader
@@ -97,6 +109,14 @@ class GroundTruthOracle(BaseOracle):
         self.ignore_index = int(ignore_index)
         self.backend_args = backend_args
         self.label_map = {int(k): int(v) for k, v in (label_map or {}).items()}
+
+    def bind(self, dataset, work_dir: str) -> None:
+        """Read the ground truth of the target dataset's label files, in its
+        label space (its ``label_map``, unless the config gives one)."""
+        if self.gt_loader is None:
+            self.gt_loader = {k: dataset.gt_path(i) for i, k in enumerate(dataset.keys())}
+        if not self.label_map and dataset.metainfo.get('label_map'):
+            self.label_map = {int(k): int(v) for k, v in dataset.metainfo['label_map'].items()}
 
     def __call__(self, key: str, shape: Sequence[int],
                  pixels: np.ndarray) -> np.ndarray:
@@ -172,6 +192,9 @@ class GroundTruthOracle(BaseOracle):
         Returns:
             str: The store's digest after the commit.
         """
+        if self.gt_loader is None:
+            raise OracleError('GroundTruthOracle has no gt_loader: give one or bind() '
+                              'the oracle to the target dataset')
         if self.num_classes is None:
             self.num_classes = store.num_classes
         elif self.num_classes != store.num_classes:
@@ -203,6 +226,13 @@ class ExportOracle(BaseOracle):
                  image_paths: Optional[PathSource] = None) -> None:
         self.out_dir = out_dir
         self.image_paths = image_paths
+
+    def bind(self, dataset, work_dir: str) -> None:
+        """Export to ``<work_dir>/queries`` and show the dataset's images."""
+        if self.out_dir is None:
+            self.out_dir = osp.join(work_dir, 'queries')
+        if self.image_paths is None:
+            self.image_paths = {k: dataset.img_path(i) for i, k in enumerate(dataset.keys())}
 
     def answer_round(self, store: LabelStore, round_index: int) -> None:
         """Export the queries of a round; the answers are pending.

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from mmada.registry import ACQUISITIONS
 from . import functional as F
-from .base import BaseUnit
+from .base import BaseUnit, ImageContext
 
 _REDUCTIONS = ('mean', 'max', 'sum')
 
@@ -55,6 +55,8 @@ class PixelUnit(BaseUnit):
         suppress_k: Chebyshev radius excluded around every pick.
     """
 
+    maskable = True  # greedy scores are the map's values at the pixels
+
     def __init__(self, suppress_k: int = 0) -> None:
         self.suppress_k = F.check_radius(suppress_k, 'suppress_k')
 
@@ -73,15 +75,18 @@ class PixelUnit(BaseUnit):
         """
         return F.greedy_suppress(score, excluded, max_units, self.suppress_k)
 
-    def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def footprint(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The picked pixels themselves."""
         return F.square_mask(positions, _check_shape(shape), 0)
 
-    def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def exclusion(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The (2 suppress_k + 1)^2 neighbourhoods of the picks."""
         return F.square_mask(positions, _check_shape(shape), self.suppress_k)
 
-    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def cost(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """One pixel per pick: (n,) int64 ones."""
         return F.square_sizes(positions, _check_shape(shape), 0)
 
@@ -114,6 +119,11 @@ class SquareRegionUnit(BaseUnit):
         self.reduce = None if reduce is None else _check_reduce(
             reduce,
             type(self).__name__)
+
+    @property
+    def maskable(self) -> bool:
+        """Centre scores are the map's own values unless ``reduce`` is set."""
+        return self.reduce is None
 
     def region_scores(self, score: Tensor) -> Tensor:
         """Score of every centre: ``score`` itself or its square reduction.
@@ -148,15 +158,18 @@ class SquareRegionUnit(BaseUnit):
         return F.greedy_suppress(
             self.region_scores(score), excluded, max_units, 2 * self.k)
 
-    def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def footprint(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The (2k+1)^2 squares around the centres, clipped at borders."""
         return F.square_mask(positions, _check_shape(shape), self.k)
 
-    def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def exclusion(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """Centres within Chebyshev distance 2k of the picked centres."""
         return F.square_mask(positions, _check_shape(shape), 2 * self.k)
 
-    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def cost(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """In-image size of each square: (n,) int64."""
         return F.square_sizes(positions, _check_shape(shape), self.k)
 
@@ -237,7 +250,8 @@ class GridPatchUnit(BaseUnit):
                              'corners of grid patches')
         return ys, xs, height, width
 
-    def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def footprint(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The whole patches, cropped at the image border."""
         ys, xs, height, width = self._patch_bounds(positions, shape)
         mask = torch.zeros((height, width), dtype=torch.bool, device=ys.device)
@@ -246,11 +260,13 @@ class GridPatchUnit(BaseUnit):
             mask[y:y + patch_h, x:x + patch_w] = True
         return mask
 
-    def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def exclusion(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The whole patches (so their top-left pixels are excluded)."""
         return self.footprint(positions, shape)
 
-    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def cost(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """In-image size of each patch: (n,) int64."""
         ys, xs, height, width = self._patch_bounds(positions, shape)
         patch_h, patch_w = self.patch_size
@@ -310,7 +326,8 @@ class ImageUnit(BaseUnit):
             raise ValueError('ImageUnit: the only valid position is 0')
         return positions
 
-    def footprint(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def footprint(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The whole image if picked, else nothing."""
         positions = self._check(positions, shape)
         return torch.full(
@@ -319,11 +336,13 @@ class ImageUnit(BaseUnit):
             dtype=torch.bool,
             device=positions.device)
 
-    def exclusion(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def exclusion(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """The whole image if picked, else nothing."""
         return self.footprint(positions, shape)
 
-    def cost(self, positions: Tensor, shape: Sequence[int]) -> Tensor:
+    def cost(self, positions: Tensor, shape: Sequence[int],
+             ctx: Optional[ImageContext] = None) -> Tensor:
         """H x W pixels per pick: (n,) int64."""
         positions = self._check(positions, shape)
         return torch.full_like(positions, int(shape[0]) * int(shape[1]))

@@ -1,4 +1,4 @@
-"""Budgets and allocators: exact budgets, streaming top-N = brute force."""
+"""Allocators: exact budgets, streaming top-N = brute force, one round API."""
 import random
 
 import numpy as np
@@ -6,51 +6,11 @@ import pytest
 import torch
 
 from mmada.active import (GlobalTopNAllocator, PerImageAllocator, PixelUnit,
-                          SquareRegionUnit, images_per_round, pixels_per_image,
-                          pixels_per_round, regions_per_image)
+                          SquareRegionUnit)
 from mmada.registry import ACQUISITIONS
 
 
-# --------------------------------------------------------------------------
-# Budget helpers
-# --------------------------------------------------------------------------
-def test_regions_per_image():
-    # RIPU RA: 1024 x 2048 = 2097152 px; 2.2 % over 5 rounds -> r = 0.0044;
-    # 2097152 * 0.0044 = 9227.47 px; / 9 = 1025.27 -> ceil 1026 squares
-    assert regions_per_image((1024, 2048), 0.022, 5, 1) == 1026
-    # 100 x 100 * 0.09 / 9 = 100 exactly (no float noise rounding up)
-    assert regions_per_image((100, 100), 0.09, 1, 1) == 100
-    # 5 % of 640 x 1280 in one round, k=2: 40960 / 25 = 1638.4 -> 1639
-    assert regions_per_image((640, 1280), 0.05, 1, 2) == 1639
-
-
-def test_pixels_per_image():
-    # 40 px at 640x1280 -> 1024x2048: area ratio 2097152 / 819200 = 2.56;
-    # 40 * 2.56 = 102.4 -> 102; per round over 5: 8 * 2.56 = 20.48 -> 20
-    assert pixels_per_image(40, (640, 1280), (1024, 2048)) == 102
-    assert pixels_per_image(40, (640, 1280), (1024, 2048), num_rounds=5) == 20
-    # 40 * (320 x 640) / (640 x 1280) = 10 exactly
-    assert pixels_per_image(40, (640, 1280), (320, 640)) == 10
-    # at least one pixel: 1 * 100 / 819200 rounds to 0 -> 1
-    assert pixels_per_image(1, (640, 1280), (10, 10)) == 1
-
-
-def test_images_and_pixels_per_round():
-    # 2975 * 0.05 / 5 = 29.75 -> 29 (never above the ratio)
-    assert images_per_round(2975, 0.05, 5) == 29
-    assert images_per_round(100, 0.3, 3) == 10  # 100 * 0.3 / 3 = 10 exactly
-    # 1000 * 0.1 / 3 = 33.3 -> 33
-    assert pixels_per_round(1000, 0.1, 3) == 33
-
-
 @pytest.mark.parametrize('call', [
-    lambda: regions_per_image((10, 10), 0.0, 5, 1),
-    lambda: regions_per_image((10, 10), 1.5, 5, 1),
-    lambda: regions_per_image((10, 10), 0.1, 0, 1),
-    lambda: regions_per_image((10, 10), 0.1, 5, -1),
-    lambda: pixels_per_image(0, (640, 1280), (10, 10)),
-    lambda: pixels_per_image(40, (0, 1280), (10, 10)),
-    lambda: images_per_round(10, -0.1, 1),
     lambda: GlobalTopNAllocator(budget_unit='images'),
     lambda: PerImageAllocator().reset(-1),
 ])

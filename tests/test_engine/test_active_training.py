@@ -136,7 +136,9 @@ def test_edited_store_refuses_to_resume(tmp_path, bench_root):
 @pytest.mark.parametrize('override,match', [
     ({'active_learning.unit.k': -1}, 'k'),
     ({'active_learning.budget.value': 0}, 'budget value must be > 0'),
-    ({'active_learning.budget': dict(type='images', value=13)}, 'exceeds the pool'),
+    ({'active_learning.budget': dict(type='images', value=13),
+      'active_learning.allocator': dict(type='GlobalTopNAllocator')}, 'exceeds the pool'),
+    ({'active_learning.budget': dict(type='images', value=3)}, 'needs a dataset-wide allocator'),
     ({'active_learning.scorer.type': 'NoSuchScorer'}, 'NoSuchScorer'),
 ])
 def test_config_errors_rejected_before_training(tmp_path, bench_root, override, match):

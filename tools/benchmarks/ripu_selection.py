@@ -31,12 +31,12 @@ import torch
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmada.active import (
+from mmada.active import (  # noqa: E402
+    Budget,
     PixelUnit,
     RIPUScorer,
-    SquareRegionUnit,  # noqa: E402
-    pixels_per_image,
-    regions_per_image)
+    SquareRegionUnit,
+    pixels_per_image)
 from mmada.active.base import ImageContext  # noqa: E402
 
 from report import machine, write_section  # noqa: E402
@@ -182,7 +182,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     probs = structured_probs()
-    ra_units = regions_per_image(SHAPE, 0.022, 5, 1)
+    ra_units = Budget('ratio', 0.022, 5).units_per_image(SHAPE, SquareRegionUnit(k=1), 1)
     pa_units = pixels_per_image(40, (640, 1280), SHAPE)
     pa_round_units = pixels_per_image(40, (640, 1280), SHAPE, num_rounds=5)
     cases = [

@@ -1,0 +1,266 @@
+"""One acquisition round: score -> unit greedy -> allocate -> queries -> oracle -> commit.
+
+Every rank scores its shard of the target pool (:class:`PoolPass`) and keeps
+only each image's greedy candidates inside its allocator; rank 0 merges the
+ranks' allocators, turns the picks into queries (the units' footprints on
+unlabelled pixels), pseudo labels and exclusions, asks the oracle and commits
+the round to the label store; the round's record is broadcast to all ranks.
+Used by :class:`~mmada.engine.hooks.ActiveLearningHook` (during training) and
+``tools/select.py`` (offline).
+"""
+import math
+import time
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine.dist import all_gather_object, barrier, broadcast_object_list, get_dist_info
+
+from mmada.active.base import ImageContext, RoundInfo
+from mmada.active.budget import Budget
+from mmada.active.cbda import imbalance_score
+from mmada.models.acquisition_outputs import check_output_names
+from mmada.registry import ACQUISITIONS
+from mmada.utils.errors import UserFacingError
+from .pool import PoolPass, PoolPasses, TargetPool
+
+
+def image_seed(seed: int, round_index: int, idx: int) -> int:
+    """Seed of one image and round, independent of sharding."""
+    return int(np.random.SeedSequence([seed, round_index, idx]).generate_state(1)[0])
+
+
+def image_context(seed: int, round_index: int, idx: int, labelled: torch.Tensor) -> ImageContext:
+    """The :class:`ImageContext` of image ``idx`` (the same on every rank)."""
+    value = image_seed(seed, round_index, idx)
+    g = torch.Generator()
+    g.manual_seed(value)
+    return ImageContext(index=idx, labelled=labelled, generator=g, seed=value)
+
+
+class AcquisitionRound:
+    """The pieces of a schedule's rounds and how to run one.
+
+    Args:
+        scorer: Built scorer (declares ``inputs``).
+        unit: Built selection unit.
+        allocator: Allocator config (a fresh allocator per round and rank).
+        oracle: Oracle config; ``None`` exports queries for annotators.
+        budget: The schedule's budget.
+        seed: Seed of random scorers and units (with round and image index).
+        batch_size: Images per forward pass while scoring.
+        num_vis: Images drawn with their queried areas per round.
+    """
+
+    def __init__(self, scorer, unit, allocator: dict, oracle: Optional[dict], budget: Budget,
+                 seed: int = 0, batch_size: int = 1, num_vis: int = 4) -> None:
+        self.scorer, self.unit, self.budget = scorer, unit, budget
+        self.allocator_cfg = dict(allocator)
+        ACQUISITIONS.build(self.allocator_cfg).check_budget(budget)
+        self.oracle_cfg = None if oracle is None else dict(oracle)
+        self.seed, self.batch_size, self.num_vis = int(seed), int(batch_size), int(num_vis)
+        self.inputs = check_output_names(getattr(scorer, 'inputs', ('probs', )),
+                                         type(scorer).__name__)
+        if getattr(unit, 'makes_pseudo_labels', False) and 'probs' not in self.inputs:
+            self.inputs = self.inputs + ('probs', )
+
+    # ------------------------------------------------------------ running
+    @torch.no_grad()
+    def run(self, model, target: TargetPool, store, round_index: int, work_dir: str,
+            source=None, logger=None) -> dict:
+        """Select, annotate and commit round ``round_index`` (all ranks call it).
+
+        Args:
+            model: The (possibly wrapped) model.
+            target: The target pool.
+            store: The label store (read on every rank, written on rank 0).
+            round_index: 1-based round; must be the store's next one.
+            work_dir: Where pictures and exported queries go.
+            source: The source pool, for pool-level scorers (or ``None``).
+            logger: Logger for the round summary.
+
+        Returns:
+            dict: The round's record (the same on every rank).
+        """
+        start = time.time()
+        was_training = model.training
+        model.eval()
+        try:
+            pool_pass = PoolPass(model, self.batch_size)
+            info = self.round_info(target, store, round_index)
+            info.passes = PoolPasses(pool_pass, dict(target=target, source=source))
+            self.scorer.prepare_round(info)
+            local = self._score_shard(pool_pass, target, store, round_index)
+        finally:
+            if was_training:
+                model.train()
+        world_size = get_dist_info()[1]
+        gathered = all_gather_object(local) if world_size > 1 else [local]
+        record = {}
+        if get_dist_info()[0] == 0:
+            record = self._decide_and_commit(gathered, target, store, round_index, work_dir)
+            record['time_s'] = round(time.time() - start, 2)
+        box = [record]
+        if world_size > 1:
+            barrier()
+            broadcast_object_list(box)
+        if logger is not None:
+            logger.info(format_record(box[0]))
+        return box[0]
+
+    def round_info(self, target: TargetPool, store, round_index: int) -> RoundInfo:
+        """Global facts of the round (identical on every rank)."""
+        return RoundInfo(
+            round_index=round_index,
+            num_rounds=self.budget.num_rounds,
+            num_classes=store.num_classes,
+            pool_pixels=int(sum(h * w for h, w in target.shapes())),
+            budget_ratio=self.budget.ratio,
+            labelled_per_class=torch.from_numpy(store.class_counts().astype(np.int64)))
+
+    def _score_shard(self, pool_pass: PoolPass, target: TargetPool, store,
+                     round_index: int) -> Tuple[object, Dict[int, tuple]]:
+        """Score this rank's images; keep the allocator and per-image meta."""
+        shapes = target.shapes()
+        allocator = ACQUISITIONS.build(self.allocator_cfg)
+        allocator.start_round(self.budget, self.unit, shapes, round_index)
+        meta = {}
+
+        def consume(idx: int, outputs: dict):
+            shape = shapes[idx]
+            pred = outputs.get('probs', outputs.get('logits'))
+            if pred is not None and tuple(pred.shape[-2:]) != shape:
+                raise UserFacingError(
+                    f'prediction of {target.dataset.img_path(idx)} is {tuple(pred.shape[-2:])}, '
+                    f'its image is {shape}: the acquisition pipeline must keep ori_shape')
+            key = target.dataset.key(idx)
+            state = store.read(key, shape)
+            labelled = torch.from_numpy(state.rounds > 0)
+            ctx = image_context(self.seed, round_index, idx, labelled)
+            score = self.scorer(ctx=ctx, **{n: outputs[n] for n in self.scorer.inputs})
+            if tuple(score.shape) != shape:
+                raise UserFacingError(
+                    f'{type(self.scorer).__name__} returned a {tuple(score.shape)} score map '
+                    f'for {target.dataset.img_path(idx)}, whose labels are {shape}')
+            allocator.begin_image(idx, shape)
+            if self.unit.maskable and allocator.threshold > -math.inf:
+                # Scores below the dataset-wide cut can never be picked: masking
+                # them only shortens this image's greedy sequence (same result).
+                score = score.masked_fill(score < allocator.threshold, -math.inf)
+            excluded = torch.from_numpy(state.excluded).to(score.device)
+            scores, positions = self.unit.greedy(score, excluded, allocator.max_units())
+            allocator.push(idx, scores, positions, costs=self.unit.cost(positions, shape, ctx))
+            meta[idx] = (key, shape, self._pseudo_candidates(outputs, shape, ctx, state))
+            return None
+
+        pool_pass.run(target, self.inputs, consume, title=f'round {round_index}: scoring')
+        return allocator, meta
+
+    def _pseudo_candidates(self, outputs: dict, shape, ctx, state):
+        """(positions, predicted labels) of the unit's pseudo-label pixels."""
+        if not getattr(self.unit, 'makes_pseudo_labels', False):
+            return None
+        positions = self.unit.pseudo_candidates(shape, ctx)
+        if positions is None or positions.numel() == 0:
+            return None
+        positions = positions.to(torch.int64).cpu()
+        fresh = torch.from_numpy(state.rounds.reshape(-1) == 0)[positions]
+        positions = positions[fresh]
+        labels = outputs['probs'].argmax(0).reshape(-1)[positions.to(outputs['probs'].device)]
+        return positions.numpy(), labels.to(torch.uint8).cpu().numpy()
+
+    # ------------------------------------------------------------ rank 0
+    @staticmethod
+    def _merge(gathered: list):
+        allocator, meta = None, {}
+        for part, part_meta in gathered:
+            meta.update(part_meta)
+            if allocator is None:
+                allocator = part
+            else:
+                allocator.merge(part)
+        return allocator.result(), meta
+
+    def _decide_and_commit(self, gathered: list, target: TargetPool, store,
+                           round_index: int, work_dir: str) -> dict:
+        """Rank 0: turn picks into queries, ask the oracle, commit the round."""
+        picks, meta = self._merge(gathered)
+        queries, excluded, pseudo, units = {}, {}, {}, 0
+        for idx in sorted(set(picks) | {i for i, m in meta.items() if m[2] is not None}):
+            key, shape, candidates = meta[idx]
+            state = store.read(key, shape)
+            fresh = torch.from_numpy(state.rounds == 0)
+            ctx = image_context(self.seed, round_index, idx, ~fresh)
+            positions = picks.get(idx, torch.zeros(0, dtype=torch.int64))
+            mask = self.unit.footprint(positions, shape, ctx).cpu() & fresh
+            queries[key] = (shape, mask.flatten().nonzero().flatten().numpy())
+            excluded[key] = self.unit.exclusion(positions, shape, ctx).cpu().flatten().nonzero(
+            ).flatten().numpy()
+            units += int(positions.numel())
+            if candidates is not None:
+                pixels, labels = candidates
+                keep = ~mask.flatten().numpy()[pixels]
+                page = np.full(shape[0] * shape[1], store.ignore_index, np.uint8)
+                page[pixels[keep]] = labels[keep]
+                pseudo[key] = page.reshape(shape)
+        num_queried = int(sum(q[1].size for q in queries.values()))
+        store.save_queries(round_index, queries, meta=dict(units=units, pixels=num_queried),
+                           excluded=excluded, **(dict(pseudo=pseudo) if pseudo else {}))
+        oracle = ACQUISITIONS.build(dict(self.oracle_cfg or dict(type='ExportOracle')))
+        oracle.bind(target.dataset, work_dir)
+        digest = oracle.answer_round(store, round_index)
+        record = dict(round=round_index, units=units, queried_pixels=num_queried,
+                      images=sum(1 for q in queries.values() if q[1].size))
+        if pseudo:
+            record['pseudo_pixels'] = int(sum((p != store.ignore_index).sum()
+                                              for p in pseudo.values()))
+        if digest is None:
+            record['pending_round'] = round_index
+            return record
+        counts = store.class_counts()
+        pool = sum(h * w for h, w in target.shapes())
+        record.update(
+            labelled_pixels=int(store.num_labelled()),
+            labelled_percent=100.0 * store.num_labelled() / pool,
+            per_class={name: int(c) for name, c in
+                       zip(target.dataset.metainfo['classes'], counts)},
+            imbalance=imbalance_score(torch.from_numpy(counts.astype(np.float64))),
+            digest=digest)
+        self._draw(target, store, queries, round_index, work_dir)
+        return record
+
+    def _draw(self, target: TargetPool, store, queries: dict, round_index: int,
+              work_dir: str) -> None:
+        """Save the queried areas over a few images, and the class histogram."""
+        import os.path as osp
+        queries = {k: q for k, q in queries.items() if q[1].size}
+        if self.num_vis <= 0 or not queries:
+            return
+        from mmada.visualization import draw_class_histogram, draw_queries
+        out_dir = osp.join(work_dir, 'active_vis')
+        keys = sorted(queries)[:self.num_vis]
+        index = {k: i for i, k in enumerate(target.dataset.keys())}
+        draw_queries([target.dataset.img_path(index[k]) for k in keys],
+                     [queries[k] for k in keys],
+                     osp.join(out_dir, f'queries_round_{round_index:04d}.png'))
+        draw_class_histogram(store.class_counts(), target.dataset.metainfo['classes'],
+                             osp.join(out_dir, f'class_histogram_round_{round_index:04d}.png'),
+                             title=f'active labels after round {round_index}')
+
+
+def format_record(record: dict) -> str:
+    """One or two log lines for a round's record."""
+    if not record:
+        return ''
+    if record.get('pending_round'):
+        return (f'[active] round {record["round"]}: {record["queried_pixels"]} pixels '
+                f'queried in {record["images"]} images, waiting for annotation')
+    per_class = ', '.join(f'{k}={v}' for k, v in record['per_class'].items())
+    pseudo = (f'; {record["pseudo_pixels"]} pseudo-labelled pixels (not budget)'
+              if record.get('pseudo_pixels') else '')
+    return (f'[active] round {record["round"]}: {record["units"]} units, '
+            f'{record["queried_pixels"]} pixels queried in {record["images"]} images; '
+            f'labelled {record["labelled_pixels"]} pixels '
+            f'({record["labelled_percent"]:.3f}% of the pool){pseudo}; imbalance '
+            f'{record["imbalance"]:.4f}; {record["time_s"]:.1f} s\n'
+            f'[active] labelled pixels per class: {per_class}')
