@@ -6,13 +6,14 @@ from .cbda import (ClassBalancedScorer, class_budgets, class_weights,
                    goal_distribution, imbalance_score, weight_scores)
 from .scorers import (EntropyScorer, MarginScorer, RandomScorer, RIPUScorer,
                       SoftmaxConfidenceScorer)
+from .point_units import GridPointsUnit
 from .units import GridPatchUnit, ImageUnit, PixelUnit, SquareRegionUnit
 
 __all__ = [
     'BaseScorer', 'BaseUnit', 'BaseAllocator', 'ImageContext', 'RoundInfo',
     'RandomScorer', 'EntropyScorer', 'SoftmaxConfidenceScorer', 'MarginScorer',
     'RIPUScorer', 'ClassBalancedScorer', 'PixelUnit', 'SquareRegionUnit',
-    'GridPatchUnit', 'ImageUnit', 'PerImageAllocator', 'GlobalTopNAllocator',
+    'GridPatchUnit', 'GridPointsUnit', 'ImageUnit', 'PerImageAllocator', 'GlobalTopNAllocator',
     'Budget', 'pixels_per_image', 'goal_distribution', 'class_budgets', 'class_weights',
     'weight_scores', 'imbalance_score'
 ]

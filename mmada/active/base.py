@@ -171,8 +171,11 @@ class BaseUnit:
             score map's own values at the picked positions (no pooling over
             an area): then scores below a dataset-wide allocator's cut can be
             masked before the greedy pass without changing the result.
+        makes_pseudo_labels: ``True`` when :meth:`pseudo_candidates` names
+            pixels to pseudo-label (the engine then also computes ``probs``).
     """
     maskable: bool = False
+    makes_pseudo_labels: bool = False
 
     def greedy(self, score: Tensor, excluded: Tensor,
                max_units: int) -> Tuple[Tensor, Tensor]:

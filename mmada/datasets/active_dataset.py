@@ -8,11 +8,13 @@ from mmengine.dataset import BaseDataset, Compose
 from mmada.registry import DATASETS
 
 
-def active_pipeline(pipeline: Sequence[dict]) -> List[dict]:
+def active_pipeline(pipeline: Sequence[dict], with_pseudo: bool = False) -> List[dict]:
     """A training pipeline that loads acquired labels instead of ground truth.
 
     Args:
         pipeline: Transform configs of a target training pipeline.
+        with_pseudo: The replacing ``LoadActiveLabels`` also delivers the
+            store's pseudo labels where no human label exists.
 
     Returns:
         list[dict]: A copy in which ``LoadAnnotations`` (with no options) is
@@ -38,8 +40,9 @@ def active_pipeline(pipeline: Sequence[dict]) -> List[dict]:
         raise ValueError(
             f'cannot turn LoadAnnotations with options {options} into LoadActiveLabels '
             'automatically: write dict(type="LoadActiveLabels") in the pipeline')
-    return [dict(type='LoadActiveLabels') if kind(t) == 'LoadAnnotations' else copy.deepcopy(t)
-            for t in pipeline]
+    loader = dict(type='LoadActiveLabels', with_pseudo=True) if with_pseudo else \
+        dict(type='LoadActiveLabels')
+    return [loader if kind(t) == 'LoadAnnotations' else copy.deepcopy(t) for t in pipeline]
 
 
 @DATASETS.register_module()
@@ -68,17 +71,21 @@ class ActiveTargetDataset:
             :class:`~mmada.engine.ActiveIterBasedTrainLoop` sets it to
             ``<work_dir>/active_labels``.
         acquisition_pipeline: Pipeline used to score images (no labels).
+        with_pseudo: Train on the store's pseudo labels too, where no human
+            label was acquired (for units that make pseudo labels, e.g.
+            :class:`~mmada.active.GridPointsUnit`); applies when the
+            pipeline's ``LoadAnnotations`` is replaced.
     """
 
     def __init__(self,
                  dataset: Union[dict, BaseDataset],
                  label_store_dir: Optional[str] = None,
                  acquisition_pipeline: Sequence[dict] = (
-                     dict(type='LoadImageFromFile'), dict(type='PackSegInputs'))
-                 ) -> None:
+                     dict(type='LoadImageFromFile'), dict(type='PackSegInputs')),
+                 with_pseudo: bool = False) -> None:
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dict(dataset, pipeline=active_pipeline(
-                dataset.get('pipeline', []))))
+                dataset.get('pipeline', []), with_pseudo)))
         elif any(type(t).__name__ == 'LoadAnnotations'
                  for t in getattr(dataset.pipeline, 'transforms', [])):
             raise ValueError(

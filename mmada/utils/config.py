@@ -1,6 +1,7 @@
 """Config loading and adjustments shared by the command-line tools."""
 import argparse
 import os
+import sys
 import os.path as osp
 
 import torch
@@ -31,7 +32,9 @@ def load_cfg(args: argparse.Namespace) -> Config:
 
     Merges ``--cfg-options``, records the launcher, exports ``LOCAL_RANK``
     for the PyTorch launcher and sets ``work_dir``: ``--work-dir``, else the
-    config's, else ``./work_dirs/<config name>``.
+    config's, else ``./work_dirs/<config name>``. The config's folder is put
+    on ``sys.path`` (after the repository), so ``custom_imports`` may name
+    modules that sit next to the config (a method's own scorer, say).
 
     Args:
         args: Parsed arguments with ``config``, ``work_dir`` and the flags of
@@ -41,6 +44,9 @@ def load_cfg(args: argparse.Namespace) -> Config:
         Config: The loaded config.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    folder = osp.dirname(osp.abspath(args.config))
+    if folder not in sys.path:
+        sys.path.append(folder)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:

@@ -198,8 +198,12 @@ class AcquisitionRound:
             ).flatten().numpy()
             units += int(positions.numel())
             if candidates is not None:
+                # Human labels win: no pseudo label inside a pick's footprint or
+                # exclusion (e.g. the rest of a picked patch), nor on labelled pixels.
                 pixels, labels = candidates
-                keep = ~mask.flatten().numpy()[pixels]
+                taken = (self.unit.footprint(positions, shape, ctx).cpu() |
+                         self.unit.exclusion(positions, shape, ctx).cpu()).flatten().numpy()
+                keep = ~taken[pixels]
                 page = np.full(shape[0] * shape[1], store.ignore_index, np.uint8)
                 page[pixels[keep]] = labels[keep]
                 pseudo[key] = page.reshape(shape)

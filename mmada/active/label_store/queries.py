@@ -20,7 +20,8 @@ class QueriesMixin:
                      round_index: int,
                      queries: Mapping[str, Tuple[Sequence[int], Any]],
                      meta: Optional[dict] = None,
-                     excluded: Optional[Mapping[str, Any]] = None) -> str:
+                     excluded: Optional[Mapping[str, Any]] = None,
+                     pseudo: Optional[Mapping[str, Any]] = None) -> str:
         """Save the queries of the next round (pending, NOT labels).
 
         Replaces earlier pending queries of the same round (the old file is
@@ -32,16 +33,22 @@ class QueriesMixin:
             meta: JSON-serialisable metadata (e.g. ``units`` spent).
             excluded: Optional key -> flat positions to exclude when the
                 round is committed.
+            pseudo: Optional key -> (H, W) uint8 pseudo-label map (the
+                model's prediction where no human label is asked;
+                ``ignore_index`` elsewhere), committed with the round's
+                answers into the pseudo-label channel; never budget.
 
         Returns:
             str: Path of the written queries file.
         """
         excluded = {} if excluded is None else dict(excluded)
-        unknown = sorted(set(excluded) - set(queries))
-        if unknown:
-            raise LabelStoreError(
-                f'excluded positions given for {unknown[0]!r}, which has no '
-                'queries')
+        pseudo = {} if pseudo is None else dict(pseudo)
+        for name, given in (('excluded positions', excluded), ('pseudo labels', pseudo)):
+            unknown = sorted(set(given) - set(queries))
+            if unknown:
+                raise LabelStoreError(
+                    f'{name} given for {unknown[0]!r}, which has no queries (give it '
+                    'an empty query)')
         with self._write_lock():
             manifest = self._refresh(force=True)
             self._check_next_round(round_index, manifest, 'save queries of')
@@ -61,6 +68,10 @@ class QueriesMixin:
                 arrays[f'excluded_{i}'] = as_flat_indices(
                     excluded.get(key), f'{key!r}: excluded',
                     delta['shape'][0] * delta['shape'][1])
+                if key in pseudo:
+                    sparse = self._check_pseudo(key, pseudo[key], delta['shape'])
+                    arrays[f'pseudo_pixels_{i}'] = sparse['pseudo_pixels']
+                    arrays[f'pseudo_values_{i}'] = sparse['pseudo_values']
             if not osp.exists(self._manifest_path()):
                 self._write_manifest(manifest)
             path = self._query_path(round_index)
@@ -87,7 +98,7 @@ class QueriesMixin:
             raise LabelStoreError(
                 f'no queries saved for round {round_index} in {self.root} '
                 f'(missing {path})')
-        queries, excluded = {}, {}
+        queries, excluded, pseudo = {}, {}, {}
         try:
             with np.load(path, allow_pickle=False) as z:
                 record = json.loads(str(z['record']))
@@ -95,7 +106,11 @@ class QueriesMixin:
                     shape = tuple(int(v) for v in z[f'shape_{i}'])
                     queries[key] = (shape, z[f'pixels_{i}'].astype(np.int64))
                     excluded[key] = z[f'excluded_{i}'].astype(np.int64)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+                    if f'pseudo_pixels_{i}' in z.files:
+                        page = np.full(shape[0] * shape[1], self.ignore_index, np.uint8)
+                        page[z[f'pseudo_pixels_{i}']] = z[f'pseudo_values_{i}']
+                        pseudo[key] = page.reshape(shape)
+        except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as e:
             raise LabelStoreError(
                 f'cannot read the queries file {path}: {e}') from e
-        return RoundQueries(round_index, queries, excluded, record['meta'])
+        return RoundQueries(round_index, queries, excluded, record['meta'], pseudo)

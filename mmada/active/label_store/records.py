@@ -1,7 +1,7 @@
 """Records of the label store: format constants, the error type and the
 plain data classes exchanged with callers (dense labels of one image, the
 update of one round, the queries of one round)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple
 
 import numpy as np
@@ -78,11 +78,14 @@ class RoundQueries:
             is committed (empty arrays where the selection excluded nothing).
         meta: JSON-serialisable metadata given to
             :meth:`LabelStore.save_queries`.
+        pseudo: key -> (H, W) uint8 pseudo-label map committed with the
+            round (``ignore_index`` = none); not budget, never asked.
     """
     round_index: int
     queries: Dict[str, Tuple[Shape, np.ndarray]]
     excluded: Dict[str, np.ndarray]
     meta: dict
+    pseudo: Dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def num_pixels(self) -> int:
@@ -111,6 +114,7 @@ class RoundQueries:
                 shape=shape,
                 pixels=pixels,
                 labels=np.asarray(answers[key]),
-                excluded=self.excluded.get(key))
+                excluded=self.excluded.get(key),
+                pseudo=self.pseudo.get(key))
             for key, (shape, pixels) in self.queries.items()
         }
