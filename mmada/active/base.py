@@ -234,6 +234,21 @@ class BaseUnit:
         """
         raise NotImplementedError
 
+    def nominal_pixels(self, shape: Sequence[int]) -> int:
+        """Pixels one unit labels away from the borders (ratio budgets divide
+        the image's share by it). Default: the footprint of a unit at the
+        image centre.
+
+        Args:
+            shape: (H, W).
+
+        Returns:
+            int: Pixels of one unit.
+        """
+        h, w = int(shape[0]), int(shape[1])
+        centre = torch.tensor([(h // 2) * w + w // 2])
+        return int(self.footprint(centre, (h, w)).sum())
+
     def pseudo_candidates(self, shape: Sequence[int],
                           ctx: Optional[ImageContext] = None) -> Optional[Tensor]:
         """Pixels that get the model's prediction as a pseudo label.

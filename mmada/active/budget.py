@@ -2,7 +2,6 @@
 import math
 from typing import Optional, Sequence, Tuple
 
-import torch
 
 from mmada.active.base import BaseUnit
 
@@ -76,10 +75,8 @@ def split_over_rounds(total: float, num_rounds: int, round_index: int) -> int:
 
 
 def unit_pixels(unit: BaseUnit, shape: Sequence[int]) -> int:
-    """Nominal number of pixels of one unit (its footprint at the centre)."""
-    h, w = int(shape[0]), int(shape[1])
-    centre = torch.tensor([(h // 2) * w + w // 2])
-    return int(unit.footprint(centre, (h, w)).sum())
+    """Nominal number of pixels of one unit (:meth:`BaseUnit.nominal_pixels`)."""
+    return unit.nominal_pixels(shape)
 
 
 class Budget:

@@ -109,6 +109,10 @@ class GridPointsUnit(GridPatchUnit):
         """Points per picked patch (fewer in patches smaller than that)."""
         return super().cost(positions, shape).clamp(max=self.points_per_patch)
 
+    def nominal_pixels(self, shape: Sequence[int]) -> int:
+        """The points of one full patch."""
+        return min(self.points_per_patch, super().nominal_pixels(shape))
+
     def pseudo_candidates(self, shape: Sequence[int],
                           ctx: Optional[ImageContext] = None) -> Optional[Tensor]:
         """Every patch's points (``'points'``) or every pixel (``'dense'``);

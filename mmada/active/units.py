@@ -260,6 +260,11 @@ class GridPatchUnit(BaseUnit):
             mask[y:y + patch_h, x:x + patch_w] = True
         return mask
 
+    def nominal_pixels(self, shape: Sequence[int]) -> int:
+        """A whole patch (clipped to the image)."""
+        height, width = _check_shape(shape)
+        return min(self.patch_size[0], height) * min(self.patch_size[1], width)
+
     def exclusion(self, positions: Tensor, shape: Sequence[int],
              ctx: Optional[ImageContext] = None) -> Tensor:
         """The whole patches (so their top-left pixels are excluded)."""
@@ -335,6 +340,11 @@ class ImageUnit(BaseUnit):
             positions.numel() > 0,
             dtype=torch.bool,
             device=positions.device)
+
+    def nominal_pixels(self, shape: Sequence[int]) -> int:
+        """The whole image."""
+        height, width = _check_shape(shape)
+        return height * width
 
     def exclusion(self, positions: Tensor, shape: Sequence[int],
              ctx: Optional[ImageContext] = None) -> Tensor:

@@ -29,6 +29,13 @@ def test_ratio_budget_is_ripu_regions_per_image():
     assert Budget('ratio', 0.05, 1).units_per_image((640, 1280), SquareRegionUnit(k=2), 1) == 1639
     assert budget.round_units([(64, 128)] * 12, unit, 1) == 60
     assert unit_pixels(unit, (64, 128)) == 9 and unit_pixels(PixelUnit(), (64, 128)) == 1
+    # grid patches: a whole 16 x 16 patch; 5 points of a patch; a whole image
+    from mmada.active import GridPointsUnit
+    assert unit_pixels(GridPatchUnit(16), (64, 128)) == 256
+    assert unit_pixels(GridPointsUnit(16, points_per_patch=5), (64, 128)) == 5
+    assert unit_pixels(ImageUnit(), (64, 128)) == 8192
+    # 2.2 % of 64 x 128 in one round with 8 x 8 patches: ceil(180.2 / 64) = 3 patches
+    assert Budget('ratio', 0.022, 1).units_per_image((64, 128), GridPatchUnit(8), 1) == 3
 
 
 def test_pixels_per_image_with_and_without_reference_size():

@@ -88,14 +88,14 @@ def test_find_segmentor_follows_wrappers_and_segmentor_attribute(model):
 class _Pool:
     name = 'target'
 
-    def __init__(self, shapes):
-        self.shapes = shapes
+    def __init__(self, sizes):
+        self.sizes = list(sizes)
 
     def __len__(self):
-        return len(self.shapes)
+        return len(self.sizes)
 
     def sample(self, idx):
-        return sample(idx, self.shapes[idx])
+        return sample(idx, self.sizes[idx])
 
 
 def test_pool_pass_batches_equal_sizes_and_matches_batch_one(model):
@@ -142,3 +142,66 @@ def test_grid_points_in_small_border_patches():
     assert unit.cost(torch.tensor([16]), (5, 4), ctx).tolist() == [4]
     with pytest.raises(ValueError, match='context'):
         unit.points((5, 4), None)
+
+
+class _Dataset:
+    def __init__(self, n):
+        self.n = n
+        self.metainfo = dict(classes=tuple(f'c{i}' for i in range(19)))
+
+    def key(self, idx):
+        return f'img_{idx}.png'
+
+    def img_path(self, idx):
+        return self.key(idx)
+
+
+class _Target(_Pool):
+    def __init__(self, sizes):
+        super().__init__(sizes)
+        self.dataset = _Dataset(len(sizes))
+
+    def shapes(self):
+        return self.sizes
+
+
+@pytest.mark.parametrize('scorer,unit,allocator', [
+    (dict(type='RIPUScorer', k=1), dict(type='SquareRegionUnit', k=1), 'PerImageAllocator'),
+    (dict(type='ClassBalancedScorer', scorer=dict(type='RIPUScorer', k=1)),
+     dict(type='SquareRegionUnit', k=1), 'GlobalTopNAllocator'),
+    (dict(type='EntropyScorer'), dict(type='GridPointsUnit', patch_size=8, pseudo='points'),
+     'PerImageAllocator'),
+])
+def test_no_probability_map_leaves_the_device_while_scoring(model, tmp_path, monkeypatch,
+                                                            scorer, unit, allocator):
+    """How "no CPU round-trip of (C, H, W) maps on a GPU" is checked without a GPU:
+    every device move or numpy view of a tensor is recorded while a round scores;
+    none may be a C-channel map (score maps of (H, W) may move: the greedy runs on
+    the CPU, see docs/benchmarks.md)."""
+    from mmada.active.budget import Budget
+    from mmada.active.engine import AcquisitionRound
+    from mmada.active.label_store import LabelStore
+    from mmada.registry import ACQUISITIONS
+    engine = AcquisitionRound(ACQUISITIONS.build(scorer), ACQUISITIONS.build(unit),
+                              dict(type=allocator), None, Budget('ratio', 0.05, 1))
+    target = _Target([(40, 72)] * 3)
+    store = LabelStore(str(tmp_path / 'store'), num_classes=19)
+    info = engine.round_info(target, store, 1)
+    engine.scorer.prepare_round(info)
+    moved = []
+    real = {name: getattr(torch.Tensor, name) for name in ('cpu', 'numpy', 'to')}
+
+    def spy(name):
+        def call(self, *args, **kwargs):
+            goes_to_cpu = name != 'to' or any(
+                str(a) == 'cpu' for a in list(args) + list(kwargs.values()))
+            if goes_to_cpu and self.dim() >= 3 and self.shape[-3] == 19:
+                moved.append((name, tuple(self.shape)))
+            return real[name](self, *args, **kwargs)
+        return call
+    for name in real:
+        monkeypatch.setattr(torch.Tensor, name, spy(name))
+    allocator_, meta = engine._score_shard(PoolPass(model, 2), target, store, 1)
+    monkeypatch.undo()
+    assert sorted(meta) == [0, 1, 2] and allocator_.result()
+    assert moved == []
