@@ -1,12 +1,17 @@
 """Cost of an acquisition round: scoring + selection versus the forward pass.
 
-Part 1 (time): for each image of a pool, the segmentor's forward pass
-(inference + upsampling + softmax, as the hook does) is timed separately from
-scoring + greedy selection + allocation, for several scorers/units.
-Part 2 (memory): a whole round over pools of growing size runs in a fresh
-process each, and its peak resident memory is reported; goal: flat in the
-pool size (the hook keeps one image's maps at a time and only the budget's
-worth of candidates).
+Part 1 (per image, the previous hook's loop): for each image of a pool, the
+segmentor's forward pass (inference + upsampling + softmax, one image at a
+time, probabilities moved to the CPU) is timed separately from scoring +
+greedy selection + allocation, for several scorers/units.
+Part 2 (the round engine, ``mmada.active.engine``): whole rounds through
+``AcquisitionRound`` (named outputs on the model's device, batches of 1 and 4)
+against a forward-only pool pass over the same images at the same batch size,
+timed in the same run; RIPU RA, CBDA and a feature scorer.
+Part 3 (memory): a whole engine round over pools of growing size runs in a
+fresh process each, and its peak resident memory is reported; goal: flat in
+the pool size (one batch's maps at a time, only the budget's worth of
+candidates).
 
     python tools/benchmarks/acquisition.py [--size 256 512] [--pool 20] [--out docs/benchmarks.md]
 """
@@ -104,15 +109,122 @@ def run_round(model, pool, size, scorer_cfg, unit_cfg, global_alloc, seed=0):
     return t_fwd, t_sel
 
 
+class FeatureNormScorer:
+    """A feature scorer for the benchmark: L2 norm of the decoder features,
+    upsampled (nearest) to label resolution."""
+    inputs = ('feats', 'probs')
+
+    def prepare_round(self, info):
+        pass
+
+    def __call__(self, feats, probs, ctx):
+        norm = feats.pow(2).sum(0).sqrt()[None, None]
+        return torch.nn.functional.interpolate(norm, size=probs.shape[1:], mode='nearest')[0, 0]
+
+    def state_dict(self):
+        return {}
+
+
+class _Images:
+    """A target pool of random images (what the engine needs of a dataset)."""
+    name = 'target'
+
+    def __init__(self, num, size, seed=0):
+        self.num, self.size, self.seed = num, tuple(size), seed
+        self.dataset = self
+        self.metainfo = dict(classes=tuple(f'c{i}' for i in range(19)))
+
+    def __len__(self):
+        return self.num
+
+    def key(self, idx):
+        return f'img_{idx:05d}.png'
+
+    img_path = key
+
+    def shapes(self):
+        return [self.size] * self.num
+
+    def sample(self, idx):
+        from mmseg.structures import SegDataSample
+        g = torch.Generator().manual_seed(self.seed * 100003 + idx)
+        img = torch.randint(0, 255, (3, ) + self.size, generator=g, dtype=torch.uint8)
+        ds = SegDataSample()
+        ds.set_metainfo(dict(img_shape=self.size, ori_shape=self.size, pad_shape=self.size))
+        return dict(inputs=img, data_samples=ds)
+
+
+ENGINE_PIECES = {
+    'RIPU RA (k=1)': (dict(type='RIPUScorer', k=1), dict(type='SquareRegionUnit', k=1),
+                      'PerImageAllocator'),
+    'CBDA (RIPU k=1, global)': (dict(type='ClassBalancedScorer', scorer=dict(type='RIPUScorer', k=1)),
+                                dict(type='SquareRegionUnit', k=1), 'GlobalTopNAllocator'),
+    'feature scorer (decoder feats)': (FeatureNormScorer, dict(type='SquareRegionUnit', k=1),
+                                       'PerImageAllocator'),
+}
+
+
+def engine_round(model, pool, pieces, batch_size, store_dir):
+    """Seconds of one engine round (scoring + selection, no oracle)."""
+    from mmada.active.budget import Budget
+    from mmada.active.engine import AcquisitionRound, PoolPass
+    from mmada.active.label_store import LabelStore
+    from mmada.registry import ACQUISITIONS
+    scorer_cfg, unit_cfg, allocator = pieces
+    scorer = make_scorer(scorer_cfg)
+    engine = AcquisitionRound(scorer, ACQUISITIONS.build(unit_cfg), dict(type=allocator), None,
+                              Budget('ratio', 0.022, 5), batch_size=batch_size)
+    store = LabelStore(store_dir, num_classes=19)
+    scorer.prepare_round(engine.round_info(pool, store, 1))
+    start = time.perf_counter()
+    allocator_, _ = engine._score_shard(PoolPass(model, batch_size), pool, store, 1)
+    allocator_.result()
+    return time.perf_counter() - start
+
+
+def forward_pass(model, pool, batch_size, names=('probs', )):
+    """Seconds of a pool pass that only computes the outputs."""
+    from mmada.active.engine import PoolPass
+    start = time.perf_counter()
+    PoolPass(model, batch_size).run(pool, names, lambda i, o: None)
+    return time.perf_counter() - start
+
+
+def engine_rows(model, size, pool_size, repeats, store_dir):
+    """(name, batch, forward s, round s) medians over ``repeats`` alternations."""
+    pool = _Images(pool_size, size)
+    rows = []
+    for name, pieces in ENGINE_PIECES.items():
+        names = make_scorer(pieces[0]).inputs
+        for batch in (1, 4):
+            fwd, rnd = [], []
+            for _ in range(repeats):
+                fwd.append(forward_pass(model, pool, batch, names))
+                rnd.append(engine_round(model, pool, pieces, batch, store_dir))
+            rows.append((name, batch, statistics.median(fwd), statistics.median(rnd)))
+            print(f'engine {name} batch {batch}: forward {rows[-1][2]:.2f} s, round '
+                  f'{rows[-1][3]:.2f} s', flush=True)
+    return rows
+
+
+def make_scorer(scorer_cfg):
+    """A scorer from a config or a class of this file."""
+    from mmada.registry import ACQUISITIONS
+    import mmada.active  # noqa: F401
+    return scorer_cfg() if callable(scorer_cfg) else ACQUISITIONS.build(scorer_cfg)
+
+
 def memory_child(pool, h, w):
+    import tempfile
     model = build_model()
-    scorer, unit = PIECES['CBDA (RIPU k=1, global)']
-    run_round(model, pool, (h, w), scorer, unit, global_alloc=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine_round(model, _Images(pool, (h, w)), ENGINE_PIECES['CBDA (RIPU k=1, global)'], 4,
+                     tmp)
     print(json.dumps(dict(pool=pool, max_rss_mb=resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
 
-def markdown(args, time_rows, memory_rows) -> str:
+def markdown(args, time_rows, engine, memory_rows) -> str:
     """The results as a ``docs/benchmarks.md`` section."""
     h, w = args.size
     lines = [
@@ -140,8 +252,23 @@ def markdown(args, time_rows, memory_rows) -> str:
                      f'| {1000 * mean:.1f} |')
     lines += [
         '',
-        'Peak resident memory of a whole CBDA round (RIPU k=1 scores, dataset-wide '
-        'top-N), each pool size in a fresh process:',
+        f'Round engine (`mmada.active.engine.AcquisitionRound`), {args.engine_pool} images '
+        f'of {h}x{w}, median of {args.repeats} alternating runs: a whole round (outputs on '
+        'the model\'s device, scoring, greedy selection, allocation; no oracle) against a '
+        'pool pass that only computes the same outputs at the same batch size. '
+        'Scoring + selection / forward = (round - forward) / forward.',
+        '',
+        '| acquisition | batch | forward s | round s | scoring + selection / forward '
+        '| images/s (round) |',
+        '|---|---:|---:|---:|---:|---:|',
+    ]
+    for name, batch, fwd, rnd in engine:
+        lines.append(f'| {name} | {batch} | {fwd:.2f} | {rnd:.2f} | {(rnd - fwd) / fwd:.2f} '
+                     f'| {args.engine_pool / rnd:.2f} |')
+    lines += [
+        '',
+        'Peak resident memory of a whole engine CBDA round (RIPU k=1 scores, dataset-wide '
+        'top-N, batch 4), each pool size in a fresh process:',
         '',
         '| pool images | peak RSS MB | ratio to the smallest pool |',
         '|---:|---:|---:|',
@@ -157,6 +284,8 @@ def main():
     parser.add_argument('--size', type=int, nargs=2, default=(256, 512))
     parser.add_argument('--pool', type=int, default=20)
     parser.add_argument('--memory-pools', type=int, nargs='+', default=(25, 50, 100, 200))
+    parser.add_argument('--engine-pool', type=int, default=16)
+    parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--out', default=None, help='markdown file to write the section into')
     parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,6 +302,9 @@ def main():
                           statistics.mean(sel)))
         print(f'{name}: forward {1000 * time_rows[-1][1]:.1f} ms, selection '
               f'{1000 * time_rows[-1][2]:.1f} ms', flush=True)
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = engine_rows(model, (h, w), args.engine_pool, args.repeats, tmp)
     memory_rows = []
     for pool in args.memory_pools:
         out = subprocess.run([sys.executable, __file__, '--child', str(pool), '--size',
@@ -180,7 +312,7 @@ def main():
         rec = json.loads(out.stdout.strip().splitlines()[-1])
         memory_rows.append((pool, rec['max_rss_mb']))
         print(f'pool {pool}: peak RSS {rec["max_rss_mb"]:.0f} MB', flush=True)
-    section = markdown(args, time_rows, memory_rows)
+    section = markdown(args, time_rows, engine, memory_rows)
     print(section)
     if args.out:
         write_section(args.out, section, MARK)
