@@ -92,6 +92,11 @@ def test_rounds_exact_budget_no_overlap_and_workers_see_new_labels(tmp_path, ben
     assert '[active] round 2:' in log and 'imbalance' in log and 'labelled pixels per class' in log
     assert osp.exists(osp.join(work, 'active_vis', 'queries_round_0002.png'))
     assert osp.exists(osp.join(work, 'active_vis', 'class_histogram_round_0002.png'))
+    assert osp.exists(osp.join(work, 'active_vis', 'selection_distribution_round_0002.png'))
+    # the per-image counts behind that picture: every image got its equal share
+    per_image = LabelStore(root).annotated_per_image()
+    assert sorted(per_image) == sorted(state) and sum(per_image.values()) == sum(
+        int((s[1] > 0).sum()) for s in state.values())
 
 
 def test_sigkill_between_round_and_checkpoint_resumes_to_identical_store(tmp_path, bench_root):

@@ -240,8 +240,17 @@ class AcquisitionRound:
         queries = {k: q for k, q in queries.items() if q[1].size}
         if self.num_vis <= 0 or not queries:
             return
-        from mmada.visualization import draw_class_histogram, draw_queries
+        from mmada.visualization import (draw_class_histogram, draw_queries,
+                                         draw_selection_distribution, selected_percentages)
         out_dir = osp.join(work_dir, 'active_vis')
+        # CBDA Appendix A: how the labelled pixels are spread over the pool's images.
+        annotated = store.annotated_per_image()
+        keys = target.dataset.keys()
+        draw_selection_distribution(
+            selected_percentages([annotated.get(k, 0) for k in keys],
+                                 [h * w for h, w in target.shapes()]),
+            osp.join(out_dir, f'selection_distribution_round_{round_index:04d}.png'),
+            title=f'pixels labelled per image after round {round_index}')
         keys = sorted(queries)[:self.num_vis]
         index = {k: i for i, k in enumerate(target.dataset.keys())}
         draw_queries([target.dataset.img_path(index[k]) for k in keys],

@@ -91,6 +91,10 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
         images = self._refresh()['images']
         return sorted(k for k, v in images.items() if v['annotated'] > 0)
 
+    def annotated_per_image(self) -> Dict[str, int]:
+        """Annotated pixels (void answers included) of every touched image."""
+        return {k: int(v['annotated']) for k, v in sorted(self._refresh()['images'].items())}
+
     def class_counts(self) -> np.ndarray:
         """(C,) int64 number of labelled pixels per class so far."""
         return np.asarray(
