@@ -1,5 +1,7 @@
 """Active learning pieces: scorers, selection units, allocators, CBDA."""
 from .allocators import BaseAllocator, GlobalTopNAllocator, PerImageAllocator
+from .anchors import (MultiAnchorScorer, class_feature_vector, dual_domain_distance,
+                      kmeans_anchors, nearest_anchor_distance)
 from .budget import Budget, pixels_per_image
 from .base import BaseScorer, BaseUnit, ImageContext, RoundInfo
 from .cbda import (ClassBalancedScorer, class_budgets, class_weights,
@@ -14,6 +16,7 @@ __all__ = [
     'RandomScorer', 'EntropyScorer', 'SoftmaxConfidenceScorer', 'MarginScorer',
     'RIPUScorer', 'ClassBalancedScorer', 'PixelUnit', 'SquareRegionUnit',
     'GridPatchUnit', 'GridPointsUnit', 'ImageUnit', 'PerImageAllocator', 'GlobalTopNAllocator',
-    'Budget', 'pixels_per_image', 'goal_distribution', 'class_budgets', 'class_weights',
+    'Budget', 'pixels_per_image', 'MultiAnchorScorer', 'class_feature_vector',
+    'dual_domain_distance', 'kmeans_anchors', 'nearest_anchor_distance', 'goal_distribution', 'class_budgets', 'class_weights',
     'weight_scores', 'imbalance_score'
 ]

@@ -52,6 +52,8 @@ class RoundInfo:
         passes: A :class:`mmada.active.engine.PoolPasses` to run the current
             model over the ``'source'`` or ``'target'`` pool (``None``
             outside a round of the engine).
+        work_dir: The run's work dir, for files a scorer writes for users
+            (e.g. anchors); ``None`` outside a round of the engine.
     """
     round_index: int
     num_rounds: int
@@ -61,6 +63,7 @@ class RoundInfo:
     labelled_per_class: Tensor = field(
         default_factory=lambda: torch.zeros(0, dtype=torch.long))
     passes: Optional[object] = None
+    work_dir: Optional[str] = None
 
 
 @dataclass

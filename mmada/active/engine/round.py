@@ -89,6 +89,7 @@ class AcquisitionRound:
             pool_pass = PoolPass(model, self.batch_size)
             info = self.round_info(target, store, round_index)
             info.passes = PoolPasses(pool_pass, dict(target=target, source=source))
+            info.work_dir = work_dir
             self.scorer.prepare_round(info)
             local = self._score_shard(pool_pass, target, store, round_index)
         finally:

@@ -1,0 +1,14 @@
+# Multi-anchor image selection (MADA, ICCV 2021; MADAv2, TPAMI): one round with
+# the warm-up model. A source pass and (MADAv2) a target pass give every image
+# its class-wise mean decoder features (Eqs. 1, 4); k-means with K = 10 gives the
+# anchors of each domain (Eqs. 2-3, Fig. 6); each target image scores its
+# Dual_Domain_Distance (Eq. 5: nearest source + nearest target anchor, mean
+# squared difference as the authors' code) and the images with the LARGEST
+# distance are labelled whole, dataset-wide. Leaf configs set the image count
+# (round(5 % x pool): 149 of Cityscapes' 2975) and mode='mada' for MADA.
+active_learning = dict(
+    budget=dict(type='images', value=149),
+    scorer=dict(type='MultiAnchorScorer', num_anchors=10, mode='madav2',
+                source_mask='label', min_pixels=10, seed=0, kmeans_iters=20),
+    unit=dict(type='ImageUnit', reduce='max'),  # the map is constant: max is exact
+    allocator=dict(type='GlobalTopNAllocator'))

@@ -1,0 +1,73 @@
+"""Multi-anchor selection (MADA / MADAv2) on hand examples."""
+import numpy as np
+import pytest
+import torch
+
+from mmada.active import (GlobalTopNAllocator, ImageUnit, MultiAnchorScorer, class_feature_vector,
+                          dual_domain_distance, kmeans_anchors, nearest_anchor_distance)
+from mmada.active.budget import Budget
+
+
+def test_class_feature_vector_by_hand():
+    # D = 2 features on a 2 x 2 map; labels at 4 x 4 downsample (nearest) to the
+    # top-left pixel of each 2 x 2 block: [[0, 1], [1, 255]].
+    feats = torch.tensor([[[1., 2.], [3., 4.]],
+                          [[10., 20.], [30., 40.]]])
+    labels = torch.full((4, 4), 7, dtype=torch.long)
+    labels[0, 0], labels[0, 2], labels[2, 0], labels[2, 2] = 0, 1, 1, 255
+    vec = class_feature_vector(feats, labels, num_classes=3, min_pixels=1)
+    # class 0: pixel (0, 0) -> (1, 10); class 1: pixels (0, 1), (1, 0) -> ((2+3)/2, (20+30)/2);
+    # class 2: no pixel -> zero row; 255 ignored
+    assert vec.tolist() == [1., 10., 2.5, 25., 0., 0.]
+    # a class with fewer than min_pixels feature pixels gives a zero row
+    assert class_feature_vector(feats, labels, 3, min_pixels=2).tolist() == [0., 0., 2.5, 25., 0., 0.]
+
+
+def test_distances_by_hand():
+    vectors = torch.tensor([[0., 0.], [2., 2.]])
+    source = torch.tensor([[0., 0.], [1., 1.]])
+    target = torch.tensor([[2., 0.]])
+    # mean squared difference: v1 to (1, 1) = (1 + 1) / 2 = 1; to (2, 0): (0 + 4) / 2 = 2
+    assert nearest_anchor_distance(vectors, source).tolist() == [0., 1.]
+    assert nearest_anchor_distance(vectors, target).tolist() == [2., 2.]
+    assert dual_domain_distance(vectors, source, target).tolist() == [2., 3.]  # Eq. 5
+    assert float(nearest_anchor_distance(vectors[1], source)) == 1.
+
+
+def test_kmeans_anchors_are_seeded_and_refuse_too_many():
+    rng = np.random.default_rng(0)
+    vectors = np.concatenate([rng.normal(0, 0.1, (20, 4)), rng.normal(5, 0.1, (20, 4))])
+    a = kmeans_anchors(vectors, 2, seed=3)
+    assert np.array_equal(a, kmeans_anchors(vectors, 2, seed=3))
+    assert sorted(np.round(a.mean(1)).tolist()) == [0., 5.]
+    with pytest.raises(ValueError, match='at least as many images'):
+        kmeans_anchors(vectors[:3], 4)
+
+
+def test_largest_distance_images_are_selected():
+    scorer = MultiAnchorScorer(num_anchors=1, mode='mada', min_pixels=1)
+    scorer.load_state_dict(dict(source_anchors=torch.zeros(1, 2 * 2)))
+    unit, alloc = ImageUnit(reduce='max'), GlobalTopNAllocator()
+    shapes = [(2, 2)] * 3
+    alloc.start_round(Budget('images', 2, 1), unit, shapes, 1)
+    for idx, value in enumerate([0.5, 2.0, 1.0]):
+        feats = torch.full((2, 1, 1), value)  # C = 2 classes, D = 2; class 0 everywhere
+        probs = torch.tensor([1., 0.]).reshape(2, 1, 1).expand(2, 2, 2)
+        score = scorer(feats, probs, None)
+        # vector (v, v, 0, 0) against the zero anchor: (2 v^2) / 4
+        assert torch.allclose(score, torch.full((2, 2), value ** 2 / 2))
+        alloc.begin_image(idx, (2, 2))
+        s, p = unit.greedy(score, torch.zeros(2, 2, dtype=torch.bool), alloc.max_units())
+        alloc.push(idx, s, p, costs=unit.cost(p, (2, 2)))
+    assert sorted(alloc.result()) == [1, 2]
+
+
+def test_anchors_of_another_model_are_refused():
+    scorer = MultiAnchorScorer(mode='mada')
+    scorer.load_state_dict(dict(source_anchors=torch.zeros(10, 7)))
+    with pytest.raises(ValueError, match='another model'):
+        scorer(torch.zeros(4, 2, 2), torch.full((3, 2, 2), 1 / 3), None)
+    with pytest.raises(ValueError, match='mode'):
+        MultiAnchorScorer(mode='mada3')
+    with pytest.raises(RuntimeError, match='prepare_round'):
+        MultiAnchorScorer()(torch.zeros(4, 2, 2), torch.full((3, 2, 2), 1 / 3), None)
