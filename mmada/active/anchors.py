@@ -61,6 +61,21 @@ def class_feature_vector(feats: Tensor, labels: Tensor, num_classes: int,
     return means.reshape(-1)
 
 
+def prediction_at(probs: Tensor, size) -> Tensor:
+    """The argmax prediction downsampled (nearest) to ``size``, computed at the
+    sampled pixels only: nearest sampling picks the same pixel in every class
+    channel, so this equals downsampling the full-resolution argmax.
+
+    Args:
+        probs: (C, H, W) probabilities.
+        size: (h, w).
+
+    Returns:
+        Tensor: (h, w) int64 labels.
+    """
+    return F.interpolate(probs[None].float(), size=tuple(size), mode='nearest')[0].argmax(0)
+
+
 def kmeans_anchors(vectors: np.ndarray, num_anchors: int, seed: int = 0,
                    max_iter: int = 20) -> np.ndarray:
     """Cluster centres of image vectors (MADAv2 Eqs. 2-3), with scikit-learn.
@@ -180,7 +195,8 @@ class MultiAnchorScorer(BaseScorer):
                                         self.min_pixels).cpu().numpy()
 
         def target_vector(idx: int, out: dict):
-            return class_feature_vector(out['feats'], out['probs'].argmax(0), num_classes,
+            pred = prediction_at(out['probs'], out['feats'].shape[1:])
+            return class_feature_vector(out['feats'], pred, num_classes,
                                         self.min_pixels).cpu().numpy()
 
         if pool == 'source':
@@ -248,7 +264,8 @@ class MultiAnchorScorer(BaseScorer):
         """
         if 'source' not in self.anchors:
             raise RuntimeError('MultiAnchorScorer: no anchors (prepare_round first)')
-        vector = class_feature_vector(feats, probs.argmax(0), probs.shape[0], self.min_pixels)
+        vector = class_feature_vector(feats, prediction_at(probs, feats.shape[1:]),
+                                      probs.shape[0], self.min_pixels)
         if vector.numel() != self.anchors['source'].shape[1]:
             raise ValueError(
                 f'anchors have {self.anchors["source"].shape[1]} dimensions, the model gives '

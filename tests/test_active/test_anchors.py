@@ -23,6 +23,14 @@ def test_class_feature_vector_by_hand():
     assert class_feature_vector(feats, labels, 3, min_pixels=2).tolist() == [0., 0., 2.5, 25., 0., 0.]
 
 
+def test_prediction_at_equals_downsampled_argmax():
+    from mmada.active.anchors import prediction_at
+    probs = torch.rand(5, 37, 53, generator=torch.Generator().manual_seed(0)).softmax(0)
+    full = probs.argmax(0)[None, None].float()
+    expected = torch.nn.functional.interpolate(full, size=(5, 7), mode='nearest')[0, 0].long()
+    assert torch.equal(prediction_at(probs, (5, 7)), expected)
+
+
 def test_distances_by_hand():
     vectors = torch.tensor([[0., 0.], [2., 2.]])
     source = torch.tensor([[0., 0.], [1., 1.]])
