@@ -115,6 +115,9 @@ def test_ripu_region_and_pixel(bench):
     assert al.scorer == dict(type='RIPUScorer', k=32, mode='pixel')
     assert al.unit == dict(type='PixelUnit', suppress_k=32)
     assert (al.budget.type, al.budget.value) == ('pixels_per_image', 40)
+    # 40 px at 640x1280, picked at 1024x2048: 20.48 per round, rounded up as
+    # the authors' code does (21 per round, 105 in total).
+    assert al.budget.reference_size == (640, 1280) and al.budget.rounding == 'ceil'
     assert pa.model.extra_losses == RIPU_LOSSES
     if bench == 'synthia2cs':
         assert ra.val_evaluator.type == 'SubsetIoUMetric'
@@ -238,6 +241,8 @@ def test_selection_baselines(scorer, budget):
     # RIPU's 65x65 suppression (spread-out random clicks either way).
     pixel = dict(type='PixelUnit', suppress_k=32 if scorer == 'random' else 0)
     unit = square if budget == 'ra2.2pct' else pixel
+    if budget == 'pa40px':  # the authors' rounded-up PA budget
+        assert cfg.active_learning.budget.rounding == 'ceil'
     assert cfg.active_learning.unit == unit
     assert not cfg.model.get('extra_losses')  # RIPU appendix 6.2: CE only
 
@@ -483,3 +488,23 @@ def test_source_free_config_trains_on_target_alone(tmp_path, real_layout):
     assert all('target.loss_nl' in x and 'source.' not in x and 'loss_lcr' not in x
                for x in logged)
     assert target_ce(out, 1) == 0 and target_ce(out, 4) > 0
+
+
+@pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
+def test_source_free_config_runs_a_round_before_its_first_step(tmp_path, real_layout, bench):
+    _, cs = real_layout
+    config_path = osp.join(ROOT, 'configs', ripu('ripu-sourcefree', bench=bench))
+    assert Config.fromfile(config_path).active_rounds[0] == 0
+    # The config's rounds [0, 2000, ...] scaled to 4 iterations: the first
+    # before any training step, as the authors' SELECT_ITER starts at 0.
+    config = override_config(
+        tmp_path / 'sf_round0.py', config_path, **dict(SHORT, active_rounds=[0, 2]),
+        model=TINY_V2_MODEL, load_from=None,
+        train_dataloader=_loader(dataset=dict(data_root=cs)),
+        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs))
+    work = str(tmp_path / 'w')
+    out = train(config, resize_options(config_path), work)
+    assert out.index('[active] round 1:') < out.index('Iter(train) [1/4]')
+    assert out.index('Iter(train) [2/4]') < out.index('[active] round 2:')
+    # Labels from round 1 already train the first step.
+    assert target_ce(out, 1) > 0
