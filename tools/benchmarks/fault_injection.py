@@ -216,7 +216,11 @@ def landed(run: Run) -> str:
             return f'round {r}, deciding/committing'
         return f'round {r}, scoring'
     iters = ITER.findall(text)
-    return f'training, after iteration {iters[-1]}' if iters else 'start-up (before iteration 1)'
+    if not iters:
+        return 'start-up (before iteration 1)'
+    if int(iters[-1]) == MAX_ITERS:
+        return f'end of the run (after iteration {MAX_ITERS}, closing)'
+    return f'training, after iteration {iters[-1]}'
 
 
 def snapshot(work_dir: str) -> tuple:
