@@ -70,7 +70,9 @@ def make_checkpoints_crash_safe() -> None:
     * ``CheckpointHook`` writes ``last_checkpoint`` atomically and deletes
       checkpoints beyond ``max_keep_ckpts`` only after the new one is saved;
     * ``Runner.train`` first calls :func:`mmada.engine.resume.prepare_training`
-      (stale temporary files, ``--resume`` decision, SIGTERM -> checkpoint).
+      (stale temporary files, ``--resume`` decision, SIGTERM -> checkpoint);
+    * ``Runner.build_dataloader`` makes dataloader workers ignore SIGTERM
+      (the main process checkpoints and stops them).
     """
     global _SAFE_DONE
     if _SAFE_DONE:
@@ -83,6 +85,7 @@ def make_checkpoints_crash_safe() -> None:
     from mmengine.runner import runner as runner_module
 
     from mmada.engine import checkpoint, resume
+    from mmada.engine.hooks import signal_checkpoint_hook as signal_hook
 
     runner_module.save_checkpoint = checkpoint.save_checkpoint
     hook_module.open = checkpoint._open_for_checkpoint_hook
@@ -99,4 +102,11 @@ def make_checkpoints_crash_safe() -> None:
             resume.finish_training()
 
     Runner.train = train_prepared
+    build_dataloader = Runner.build_dataloader
+
+    @functools.wraps(build_dataloader)
+    def build_shielded_dataloader(*args, **kwargs):
+        return signal_hook.shield_workers(build_dataloader(*args, **kwargs))
+
+    Runner.build_dataloader = staticmethod(build_shielded_dataloader)
     _SAFE_DONE = True

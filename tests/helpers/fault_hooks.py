@@ -1,6 +1,7 @@
 """Test-only hooks that kill the training process at chosen moments."""
 import os
 import signal
+import subprocess
 
 from mmengine.hooks import Hook
 
@@ -36,15 +37,26 @@ class KillInCheckpointWriteHook(Hook):
 class SignalAtIterHook(Hook):
     """Send SIGTERM to this process as iteration ``at`` starts (on ``rank``).
 
+    With ``workers=True`` its dataloader workers get it too.
+
     The signal arrives in the middle of the iteration, as a scheduler's
     would; ``MMADA_NO_KILL=1`` disables it (for the resumed run).
     """
 
-    def __init__(self, at: int, rank=None) -> None:
-        self.at, self.rank = at, rank
+    def __init__(self, at: int, rank=None, workers: bool = False) -> None:
+        self.at, self.rank, self.workers = at, rank, workers
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        import multiprocessing
+
         from mmengine.dist import get_rank
         if runner.iter + 1 == self.at and not os.environ.get('MMADA_NO_KILL') and \
                 self.rank in (None, get_rank()):
-            os.kill(os.getpid(), signal.SIGTERM)
+            if not self.workers:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            # As SLURM does: every process of the step, from another process
+            # (a worker told to stop by its own parent exits quietly instead).
+            pids = [str(child.pid) for child in multiprocessing.active_children()]
+            assert pids, 'no dataloader workers to signal'
+            subprocess.run(['kill', '-s', 'TERM', str(os.getpid())] + pids, check=True)

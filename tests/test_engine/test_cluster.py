@@ -121,10 +121,14 @@ def test_sigterm_checkpoints_at_iteration_boundary_and_resume_equals_uninterrupt
         torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=k)
 
 
-def test_sigterm_on_one_rank_stops_both_ranks_at_the_same_iteration(tmp_path, bench_root):
+def test_sigterm_to_one_rank_and_its_workers_stops_both_ranks_at_one_iteration(
+        tmp_path, bench_root):
+    """Rank 1 and its dataloader workers get SIGTERM (SLURM signals every process)."""
     cfg = tiny_config(SUPERVISED, str(tmp_path), bench_root, max_iters=4, checkpoint_interval=4,
                       custom_imports=dict(imports=['tests.helpers.fault_hooks']),
-                      custom_hooks=[dict(type='SignalAtIterHook', at=2, rank=1)])
+                      custom_hooks=[dict(type='SignalAtIterHook', at=2, rank=1, workers=True)],
+                      **{'train_dataloader.num_workers': 2,
+                         'train_dataloader.persistent_workers': True})
     work = str(tmp_path / 'work')
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
     proc = subprocess.run(
@@ -134,7 +138,7 @@ def test_sigterm_on_one_rank_stops_both_ranks_at_the_same_iteration(tmp_path, be
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     out = proc.stdout + proc.stderr
     assert out.count('stopped: SIGTERM received: stopped after iteration 2/4') == 2, out[-5000:]
-    assert 'Iter(train) [3/4]' not in out
+    assert 'Iter(train) [3/4]' not in out and 'killed by signal' not in out
     assert sorted(osp.basename(p) for p in glob.glob(osp.join(work, '*.pth'))) == ['iter_2.pth']
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 2

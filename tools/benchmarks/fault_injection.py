@@ -198,8 +198,9 @@ def arm(run: Run, kind: str, rng: random.Random, est: dict) -> None:
 
 def landed(run: Run) -> str:
     """Where the kill landed, from the output and the files left behind."""
-    if temp_checkpoints(run.work_dir):
-        names = sorted(osp.basename(p).split('.tmp-')[0][1:] for p in temp_checkpoints(run.work_dir))
+    temps = temp_checkpoints(run.work_dir)
+    if temps:
+        names = sorted(osp.basename(p).split('.tmp-')[0][1:] for p in temps)
         return f'checkpoint write ({", ".join(names)})'
     text = run.text()
     started = [int(r) for r, *_ in SCORING.findall(text)]
@@ -326,15 +327,21 @@ def soak(kills: int, per_run: int, seed: int, tmp: str, log) -> dict:
                 reference_s=est['total'], wall_s=time.monotonic() - t0)
 
 
+def _place(where: str) -> str:
+    """The table row of a kill's landing place."""
+    if where.startswith('checkpoint write'):
+        return 'a checkpoint write (its temporary file left behind)'
+    if where.startswith('round'):
+        return 'a round, while scoring' if where.endswith('scoring') else \
+            'a round, while deciding / committing'
+    if where.startswith('end of the run'):
+        return 'the end of the run (after the last iteration)'
+    return 'training, between checkpoint writes' if where.startswith('training') else where
+
+
 def render(res: dict, seed: int, per_run: int) -> str:
     records, episodes = res['records'], res['episodes']
-    by_where = collections.Counter()
-    for r in records:
-        w = r['where']
-        w = re.sub(r'round \d+', 'round', w)
-        w = re.sub(r'after iteration \d+', 'between/inside iterations', w)
-        w = re.sub(r'checkpoint write \(.*\)', 'checkpoint write', w)
-        by_where[w] += 1
+    by_where = collections.Counter(_place(r['where']) for r in records)
     ok_eps = [e for e in episodes if e['same_store'] and e['same_weights'] and e['within_budget']]
     resumed_ok = sum(e['kills'] for e in ok_eps)
     lines = [
@@ -347,8 +354,9 @@ def render(res: dict, seed: int, per_run: int) -> str:
         f'(up to {per_run} times) and restarted with `--resume` until it finishes; then its '
         'label store, the weights of all '
         f'{MAX_ITERS} checkpoints and the budget spent are compared with an uninterrupted run. '
-        f'{machine()} (training processes: OMP_NUM_THREADS=1); reference run {res["reference_s"]:.0f} s, whole soak '
-        f'{res["wall_s"] / 60:.1f} min ({res["starts"]} process starts).',
+        f'{machine()} (training processes: OMP_NUM_THREADS=1); reference run '
+        f'{res["reference_s"]:.0f} s, whole soak {res["wall_s"] / 60:.1f} min '
+        f'({res["starts"]} process starts).',
         '',
         '| kill landed in | kills |',
         '|---|---:|',

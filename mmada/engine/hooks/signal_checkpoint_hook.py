@@ -3,9 +3,13 @@
 SLURM (pre-emption, ``scancel``, the wall-time limit, ``--signal``) and most
 schedulers send SIGTERM some time before SIGKILL. :func:`install` (called by
 :func:`mmada.engine.resume.prepare_training` at the start of every
-``Runner.train``, before the dataloader workers are forked, so that they
-inherit it and keep running) replaces the default action, ending the process
-at once, by setting a flag. :class:`CheckpointOnSignalHook`, which
+``Runner.train``) replaces the default action, ending the process at once, by
+setting a flag. SLURM signals every process of a job step, dataloader workers
+included, and a worker ended by SIGTERM makes the main process fail at once
+("DataLoader worker ... is killed by signal"), so :func:`shield_workers`
+(applied to every dataloader ``Runner.build_dataloader`` builds, see
+:mod:`mmada.engine.compat`) makes workers ignore it unless their own main
+process sends it (which it does when it stops them). :class:`CheckpointOnSignalHook`, which
 ``prepare_training`` adds to every training run, looks at the flag after each
 iteration (after every other hook: an acquisition round of that iteration is
 finished and in the checkpoint); the ranks agree (one ``all_reduce`` of a flag
@@ -16,14 +20,16 @@ line and exits with status 143 (128 + SIGTERM), so a job script can tell "stoppe
 continue with --resume" from "finished" (0) and "failed" (1). A second
 SIGTERM before the boundary ends the process at once.
 """
+import os
 import os.path as osp
 import signal
 import threading
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from mmengine.dist import all_reduce, barrier, get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
+from torch.utils.data import DataLoader
 
 from mmada.registry import HOOKS
 from mmada.utils.errors import StoppedBySignal
@@ -63,6 +69,58 @@ def uninstall() -> None:
     for signum, previous in list(_previous.items()):
         signal.signal(signum, previous)
         del _previous[signum]
+
+
+def _exit_only_when_parent_asks(signals) -> None:
+    """In a worker: the stop signals end it only when its parent sends them.
+
+    The signals are blocked and taken by a thread (``sigwaitinfo`` tells the
+    sender): from the parent (``multiprocessing`` terminating its workers) the
+    worker exits quietly, as PyTorch's own handler does; from anyone else (the
+    scheduler) it goes on, until its parent has checkpointed and stops it.
+    """
+    parent = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+    def wait() -> None:
+        while True:
+            info = signal.sigwaitinfo(signals)
+            if info.si_pid == parent or os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=wait, name='mmada-stop-signals', daemon=True).start()
+
+
+class IgnoreStopSignals:
+    """A dataloader ``worker_init_fn``: workers ignore SIGTERM not sent by their parent.
+
+    Args:
+        init_fn: The loader's own ``worker_init_fn`` (MMEngine's seeding),
+            called afterwards.
+    """
+
+    def __init__(self, init_fn: Optional[Callable] = None) -> None:
+        self.init_fn = init_fn
+
+    def __call__(self, worker_id: int) -> None:
+        _exit_only_when_parent_asks(set(STOP_SIGNALS))
+        if self.init_fn is not None:
+            self.init_fn(worker_id)
+
+
+def shield_workers(loader):
+    """Make the workers of a ``DataLoader`` ignore the stop signals.
+
+    Args:
+        loader: What ``Runner.build_dataloader`` returned.
+
+    Returns:
+        The same loader.
+    """
+    if isinstance(loader, DataLoader) and loader.num_workers > 0 and \
+            not isinstance(loader.worker_init_fn, IgnoreStopSignals):
+        loader.worker_init_fn = IgnoreStopSignals(loader.worker_init_fn)
+    return loader
 
 
 def received() -> Optional[int]:
