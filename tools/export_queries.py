@@ -6,7 +6,9 @@ Example::
         --out annotate/round_2 --data-root data/cityscapes --preview
 
 Writes ``masks/`` (255 where queried) and ``manifest.json`` (image paths,
-queried [row, col] coordinates, budget) into ``--out``.
+queried [row, col] coordinates, budget) into ``--out``; rounds of a point unit
+(``GridPointsUnit``), or ``--format points``, write per image a JSON list of
+[x, y] points and an overlay picture instead (mmada/active/annotation_points.py).
 """
 import os.path as osp
 import sys
@@ -20,6 +22,7 @@ from typing import List, Optional
 
 from mmada.active.annotation_io import (AnnotationError, export_queries,
                                         find_store)
+from mmada.active.annotation_points import export_point_queries
 from mmada.active.label_store import LabelStoreError
 
 
@@ -46,7 +49,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--preview',
         action='store_true',
-        help='also write the queried pixels over the images')
+        help='also write the queried pixels over the images (masks format; '
+        'the points format always draws its overlays)')
+    parser.add_argument(
+        '--format',
+        choices=('auto', 'masks', 'points'),
+        default='auto',
+        help="'masks' (PNG per image), 'points' (JSON [x, y] list per image); "
+        "'auto' (default): the format the round's unit asks for")
     return parser.parse_args(argv)
 
 
@@ -61,19 +71,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         store = find_store(args.store)
         round_index = (
             store.current_round + 1 if args.round is None else args.round)
-        keys = store.load_queries(round_index).queries
+        queries = store.load_queries(round_index)
+        keys = queries.queries
+        fmt = (queries.meta.get('query_format', 'masks')
+               if args.format == 'auto' else args.format)
         paths = {
             key: key if args.data_root is None else osp.join(
                 args.data_root, key)
             for key in keys
         }
-        manifest = export_queries(store, round_index, args.out, paths,
-                                  args.preview)
+        if fmt == 'points':
+            manifest = export_point_queries(store, round_index, args.out, paths)
+        else:
+            manifest = export_queries(store, round_index, args.out, paths,
+                                      args.preview)
     except (AnnotationError, LabelStoreError, OSError) as e:
         print(f'error: {e}'.replace('\n', ' '), file=sys.stderr)
         return 1
-    print(f'exported {len(keys)} image(s) of round {round_index} to '
-          f'{manifest}')
+    print(f'exported {len(keys)} image(s) of round {round_index} as {fmt} '
+          f'to {manifest}')
     return 0
 
 

@@ -5,7 +5,9 @@ Example::
     python tools/import_annotations.py work_dirs/my_run/active_labels \
         --round 2 annotate/round_2_labels
 
-Every annotation is validated first; on any problem nothing is written and
+Rounds of a point unit (or ``--format points``) read one JSON list of
+{"x", "y", "class"} per image instead of PNGs. Every annotation is validated
+first; on any problem nothing is written and
 the tool exits with code 1.
 """
 import os.path as osp
@@ -20,6 +22,7 @@ from typing import List, Optional
 
 from mmada.active.annotation_io import (AnnotationError, find_store,
                                         import_annotations)
+from mmada.active.annotation_points import import_point_annotations
 from mmada.active.label_store import LabelStoreError
 
 
@@ -32,7 +35,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='label store folder (<work_dir>/active_labels) or the work dir')
     parser.add_argument(
         '--round', type=int, required=True, help='round to import')
-    parser.add_argument('ann_dir', help='folder of the annotation PNGs')
+    parser.add_argument('ann_dir', help='folder of the annotation PNGs (or JSON files)')
+    parser.add_argument(
+        '--format',
+        choices=('auto', 'masks', 'points'),
+        default='auto',
+        help="'masks' (PNGs), 'points' (JSON lists); 'auto' (default): the "
+        "format the round's unit asks for")
     return parser.parse_args(argv)
 
 
@@ -45,7 +54,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
         store = find_store(args.store)
-        digest = import_annotations(store, args.round, args.ann_dir)
+        fmt = args.format
+        if fmt == 'auto':
+            fmt = store.load_queries(args.round).meta.get('query_format', 'masks')
+        reader = import_point_annotations if fmt == 'points' else import_annotations
+        digest = reader(store, args.round, args.ann_dir)
     except (AnnotationError, LabelStoreError, OSError) as e:
         print(f'error: {e}'.replace('\n', ' '), file=sys.stderr)
         return 1

@@ -94,6 +94,9 @@ class Budget:
       round, as the authors' code does (1024x2048: 20 per round, or 21
       with ``rounding='ceil'``, the authors' rounding); without it, exactly
       ``value`` pixels per image are split over the rounds.
+    * ``type='pixels_per_image'`` with ``value=0``: rounds that ask for
+      nothing and only store a pseudo-labelling unit's pseudo labels (the
+      active point-supervision paper's K = 0, its self-training bound).
     * ``type='images'``: ``value`` whole images by the end, split exactly
       over rounds (MADA); needs a dataset-wide allocator (the per-image
       allocator refuses it before training).
@@ -120,13 +123,16 @@ class Budget:
         if rounding not in ROUNDINGS:
             raise ValueError(f'budget rounding must be one of {ROUNDINGS}, got {rounding!r}')
         value = float(value) * (num_rounds if per_round else 1)
-        if not value > 0:
-            raise ValueError(f'budget value must be > 0, got {value}')
+        if value == 0 and type == 'pixels_per_image' and reference_size is None:
+            pass  # a pseudo-label-only schedule: nothing is asked (see AcquisitionRound)
+        elif not value > 0:
+            raise ValueError(f'budget value must be > 0, got {value} (only a '
+                             f"pixels_per_image budget may be 0: pseudo labels only)")
         if type == 'ratio' and value > 1:
             raise ValueError(f'a ratio budget must be in (0, 1], got {value}')
         if type != 'ratio' and value != int(value):
             raise ValueError(f'a {type} budget must be a whole number, got {value}')
-        if type != 'ratio' and value < num_rounds:
+        if type != 'ratio' and 0 < value < num_rounds:
             raise ValueError(
                 f'{type} budget {value:g} is smaller than the number of rounds '
                 f'({num_rounds}): some rounds would select nothing')

@@ -246,14 +246,19 @@ class ExportOracle(BaseOracle):
         """
         if self.out_dir is not None:
             from .annotation_io import export_queries
-            keys = store.load_queries(round_index).queries
+            from .annotation_points import export_point_queries
+            queries = store.load_queries(round_index)
+            keys = queries.queries
             paths = {
                 key: (key if self.image_paths is None else _lookup(
                     self.image_paths, key, 'image path'))
                 for key in keys
             }
             out = osp.join(self.out_dir, f'round_{round_index:04d}')
-            export_queries(store, round_index, out, paths)
+            if queries.meta.get('query_format') == 'points':  # e.g. GridPointsUnit
+                export_point_queries(store, round_index, out, paths)
+            else:
+                export_queries(store, round_index, out, paths)
             where = f'exported to {out}'
         else:
             where = f'saved in {store.root}'

@@ -8,7 +8,7 @@ The points are drawn from the image's context (:meth:`ImageContext.rng`), for
 every patch at once, so the same patch always gets the same points, on any
 number of ranks and whichever patches are picked.
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -32,17 +32,40 @@ class GridPointsUnit(GridPatchUnit):
       patches that were not picked; ``'dense'`` -- every pixel outside the
       picked patches; ``None`` -- none.
 
+    The grid is given either by its patches (``patch_size``) or by its
+    number of rows and columns (``grid``): ``grid=(rows, cols)`` cuts an
+    (H, W) map into patches of ``ceil(H / rows) x ceil(W / cols)`` pixels at
+    the selection resolution, so the same config keeps the paper's 16 x 8
+    grid (128 patches of 64 x 64 at 1024 x 512) at any image size. When H or
+    W is not a multiple of rows or cols, the last row or column of patches is
+    cut by the border (and, for tiny maps, there may be fewer of them).
+
     Args:
-        patch_size: Patch side, or (height, width).
+        patch_size: Patch side, or (height, width); ``None`` with ``grid``.
         points_per_patch: Points asked per picked patch (at most its size).
         pseudo: ``None``, ``'points'`` or ``'dense'``.
         reduce: ``'sum'``, ``'mean'`` or ``'max'`` of the pixel scores.
         stream: Random stream of :meth:`ImageContext.rng` used for the points.
+        grid: (rows, cols) of the grid, instead of ``patch_size``.
     """
 
-    def __init__(self, patch_size, points_per_patch: int = 5, pseudo: Optional[str] = None,
-                 reduce: str = 'sum', stream: int = 1) -> None:
-        super().__init__(patch_size, reduce)
+    query_format = 'points'  # annotators get point lists (mmada.active.annotation_points)
+
+    def __init__(self, patch_size=None, points_per_patch: int = 5, pseudo: Optional[str] = None,
+                 reduce: str = 'sum', stream: int = 1,
+                 grid: Optional[Sequence[int]] = None) -> None:
+        if (patch_size is None) == (grid is None):
+            raise ValueError('GridPointsUnit: give exactly one of patch_size and grid=(rows, cols), '
+                             f'got patch_size={patch_size!r}, grid={grid!r}')
+        super().__init__(1 if patch_size is None else patch_size, reduce)
+        self.grid = None
+        if grid is not None:
+            grid = tuple(grid)
+            if len(grid) != 2 or any(int(g) != g or g < 1 for g in grid):
+                raise ValueError(f'GridPointsUnit: grid must be (rows, cols) of positive ints, '
+                                 f'got {grid!r}')
+            self.grid = (int(grid[0]), int(grid[1]))
+            self.patch_size = None
         if int(points_per_patch) != points_per_patch or points_per_patch < 1:
             raise ValueError(f'GridPointsUnit: points_per_patch must be a positive int, '
                              f'got {points_per_patch!r}')
@@ -52,6 +75,21 @@ class GridPointsUnit(GridPatchUnit):
         self.pseudo = pseudo
         self.makes_pseudo_labels = pseudo is not None
         self.stream = int(stream)
+
+    def patch_shape(self, shape: Sequence[int]) -> Tuple[int, int]:
+        """Patch (height, width): ``patch_size``, or the grid scaled to the map.
+
+        Args:
+            shape: (H, W) of the map.
+
+        Returns:
+            tuple[int, int]: ``patch_size``, or ``(ceil(H / rows),
+            ceil(W / cols))`` with ``grid``.
+        """
+        if self.grid is None:
+            return self.patch_size
+        height, width = _check_shape(shape)
+        return -(-height // self.grid[0]), -(-width // self.grid[1])
 
     def points(self, shape: Sequence[int], ctx: Optional[ImageContext]) -> Tensor:
         """The random points of every patch of an image.
@@ -68,7 +106,7 @@ class GridPointsUnit(GridPatchUnit):
         if ctx is None:
             raise ValueError('GridPointsUnit needs the image context (its seed) to place points')
         height, width = _check_shape(shape)
-        ph, pw = self.patch_size
+        ph, pw = self.patch_shape((height, width))
         rows, cols = -(-height // ph), -(-width // pw)
         n = self.points_per_patch
         # One uniform key per pixel of a full patch; the n smallest keys among a
@@ -87,7 +125,8 @@ class GridPointsUnit(GridPatchUnit):
 
     def _picked(self, positions: Tensor, shape: Sequence[int]):
         ys, xs, height, width = self._patch_bounds(positions, shape)
-        return ys // self.patch_size[0], xs // self.patch_size[1], height, width
+        patch_h, patch_w = self.patch_shape((height, width))
+        return ys // patch_h, xs // patch_w, height, width
 
     def footprint(self, positions: Tensor, shape: Sequence[int],
                   ctx: Optional[ImageContext] = None) -> Tensor:

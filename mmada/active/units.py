@@ -231,20 +231,32 @@ class GridPatchUnit(BaseUnit):
         """
         excluded = F.check_selection_inputs(score, excluded, max_units)
         width = score.shape[1]
-        patch_h, patch_w = self.patch_size
-        patch_scores = F.grid_reduce(score, self.patch_size, self.reduce)
+        patch_h, patch_w = self.patch_shape(score.shape)
+        patch_scores = F.grid_reduce(score, (patch_h, patch_w), self.reduce)
         corners = excluded[::patch_h, ::patch_w]
         values, index = F.greedy_suppress(patch_scores, corners, max_units, 0)
         grid_w = patch_scores.shape[1]
         rows, cols = index // grid_w, index % grid_w
         return values, rows * patch_h * width + cols * patch_w
 
+    def patch_shape(self, shape: Sequence[int]) -> Tuple[int, int]:
+        """(height, width) of the patches of an (H, W) map (fixed here;
+        subclasses may scale it with the image, e.g. ``GridPointsUnit(grid=)``).
+
+        Args:
+            shape: (H, W) of the map.
+
+        Returns:
+            tuple[int, int]: Patch height and width.
+        """
+        return self.patch_size
+
     def _patch_bounds(self, positions: Tensor, shape: Sequence[int]):
         """Validated top-left corners (ys, xs) and the image shape."""
         height, width = _check_shape(shape)
         positions = F.check_positions(positions, (height, width))
         ys, xs = positions // width, positions % width
-        patch_h, patch_w = self.patch_size
+        patch_h, patch_w = self.patch_shape((height, width))
         if ((ys % patch_h) != 0).any() or ((xs % patch_w) != 0).any():
             raise ValueError('GridPatchUnit: positions must be top-left '
                              'corners of grid patches')
@@ -255,7 +267,7 @@ class GridPatchUnit(BaseUnit):
         """The whole patches, cropped at the image border."""
         ys, xs, height, width = self._patch_bounds(positions, shape)
         mask = torch.zeros((height, width), dtype=torch.bool, device=ys.device)
-        patch_h, patch_w = self.patch_size
+        patch_h, patch_w = self.patch_shape((height, width))
         for y, x in zip(ys.tolist(), xs.tolist()):
             mask[y:y + patch_h, x:x + patch_w] = True
         return mask
@@ -263,7 +275,8 @@ class GridPatchUnit(BaseUnit):
     def nominal_pixels(self, shape: Sequence[int]) -> int:
         """A whole patch (clipped to the image)."""
         height, width = _check_shape(shape)
-        return min(self.patch_size[0], height) * min(self.patch_size[1], width)
+        patch_h, patch_w = self.patch_shape((height, width))
+        return min(patch_h, height) * min(patch_w, width)
 
     def exclusion(self, positions: Tensor, shape: Sequence[int],
              ctx: Optional[ImageContext] = None) -> Tensor:
@@ -274,7 +287,7 @@ class GridPatchUnit(BaseUnit):
              ctx: Optional[ImageContext] = None) -> Tensor:
         """In-image size of each patch: (n,) int64."""
         ys, xs, height, width = self._patch_bounds(positions, shape)
-        patch_h, patch_w = self.patch_size
+        patch_h, patch_w = self.patch_shape((height, width))
         return ((height - ys).clamp(max=patch_h) *
                 (width - xs).clamp(max=patch_w))
 

@@ -55,6 +55,9 @@ class AcquisitionRound:
     def __init__(self, scorer, unit, allocator: dict, oracle: Optional[dict], budget: Budget,
                  seed: int = 0, batch_size: int = 1, num_vis: int = 4) -> None:
         self.scorer, self.unit, self.budget = scorer, unit, budget
+        if budget.value == 0 and not getattr(unit, 'makes_pseudo_labels', False):
+            raise ValueError(f'a budget of 0 asks for nothing: it needs a unit that makes pseudo '
+                             f'labels (e.g. GridPointsUnit(pseudo=...)), got {type(unit).__name__}')
         self.allocator_cfg = dict(allocator)
         ACQUISITIONS.build(self.allocator_cfg).check_budget(budget)
         self.oracle_cfg = None if oracle is None else dict(oracle)
@@ -209,7 +212,9 @@ class AcquisitionRound:
                 page[pixels[keep]] = labels[keep]
                 pseudo[key] = page.reshape(shape)
         num_queried = int(sum(q[1].size for q in queries.values()))
-        store.save_queries(round_index, queries, meta=dict(units=units, pixels=num_queried),
+        store.save_queries(round_index, queries,
+                           meta=dict(units=units, pixels=num_queried,
+                                     query_format=getattr(self.unit, 'query_format', 'masks')),
                            excluded=excluded, **(dict(pseudo=pseudo) if pseudo else {}))
         oracle = ACQUISITIONS.build(dict(self.oracle_cfg or dict(type='ExportOracle')))
         oracle.bind(target.dataset, work_dir)

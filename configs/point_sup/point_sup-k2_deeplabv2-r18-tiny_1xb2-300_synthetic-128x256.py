@@ -1,0 +1,3 @@
+# Table 3 ablation: the top K = 2 patches per image (2 x 5 points).
+_base_ = ['./point_sup_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py']
+active_learning = dict(budget=dict(value=2 * 5))
