@@ -1,4 +1,5 @@
 from .data_preprocessors import *  # noqa: F401,F403
+from .discriminators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .init import ImageNetPretrainedInit, PretrainedWeightsError
 from .losses import *  # noqa: F401,F403

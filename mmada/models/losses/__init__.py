@@ -1,4 +1,7 @@
 """Extra losses a two-domain segmentor adds by config."""
+from .adversarial import (BaseAlignment, EntropyAlignment, EntropyMinLoss,
+                          SoftmaxAlignment, domain_bce, entropy_min_loss,
+                          normalised_entropy, self_information_map)
 from .base import SEGMENTOR_OUTPUTS, BaseDomainLoss
 from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
                           label_boundary_mask, local_consistency_loss,
@@ -7,5 +10,7 @@ from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
 __all__ = [
     'SEGMENTOR_OUTPUTS', 'BaseDomainLoss', 'NegativeLearningLoss',
     'LocalConsistencyLoss', 'negative_learning_loss', 'local_consistency_loss',
-    'label_boundary_mask', 'neighbour_mean'
+    'label_boundary_mask', 'neighbour_mean', 'BaseAlignment', 'SoftmaxAlignment',
+    'EntropyAlignment', 'EntropyMinLoss', 'self_information_map', 'normalised_entropy',
+    'entropy_min_loss', 'domain_bce'
 ]
