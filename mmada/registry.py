@@ -86,7 +86,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS,
     scope='mmada',
-    locations=['mmseg.engine.optimizers'])
+    locations=['mmada.engine', 'mmseg.engine.optimizers'])
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler',
     parent=MMSEG_PARAM_SCHEDULERS,

@@ -75,6 +75,28 @@ def _check_load_from(cfg: Config) -> None:
             '--cfg-options load_from=/path/to/checkpoint.pth.')
 
 
+def _check_model_wrapper(cfg: Config) -> None:
+    """A model that names its DDP wrapper (``model_wrapper``) must get it.
+
+    MMEngine's default wrapper never calls a model's ``train_step``, so a
+    model with its own (e.g. two optimisers) would not train under it.
+    """
+    if cfg.get('launcher', 'none') == 'none' or 'model' not in cfg:
+        return
+    from mmengine.registry import DefaultScope
+
+    from mmada.registry import MODELS
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmada')):
+        model_cls = MODELS.get(cfg.model.get('type', ''))
+    wanted = getattr(model_cls, 'model_wrapper', None)
+    chosen = (cfg.get('model_wrapper_cfg') or {}).get('type', 'MMDistributedDataParallel')
+    if wanted and chosen != wanted:
+        raise UserFacingError(
+            f'{cfg.model.type} needs model_wrapper_cfg=dict(type={wanted!r}) for distributed '
+            f'training (got {chosen}, which never calls its train_step); '
+            'configs/_base_/uda/adversarial.py sets it.')
+
+
 def prepare_cfg(cfg: Config) -> Config:
     """Make a config runnable on this machine.
 
@@ -95,6 +117,7 @@ def prepare_cfg(cfg: Config) -> Config:
         Config: ``cfg``.
     """
     _check_load_from(cfg)
+    _check_model_wrapper(cfg)
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return cfg
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'

@@ -1,3 +1,4 @@
+from .adversarial import AdversarialSegmentor
 from .two_domain import TwoDomainSegmentor
 
-__all__ = ['TwoDomainSegmentor']
+__all__ = ['AdversarialSegmentor', 'TwoDomainSegmentor']
