@@ -15,7 +15,8 @@ data_preprocessor = dict(
         # ``size=crop_size`` instead (with ``size_divisor=None``).
         size_divisor=8))
 # Optional layer3 classifier for methods that need multi-level outputs:
-# ``model = dict(auxiliary_head={{_base_.layer3_aux_head}})``.
+# ``model = dict(auxiliary_head={{_base_.layer3_aux_head}})`` (the model has no
+# ``auxiliary_head`` key, so a leaf can add one by merging).
 layer3_aux_head = dict(
     type='ASPPV2Head',
     in_channels=1024,
@@ -51,6 +52,5 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
             avg_non_ignore=True)),
-    auxiliary_head=None,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -1,0 +1,13 @@
+# MinEnt (AdvEnt paper, Sec. 3.1): DeepLab-v2 R101 trained on labelled source and
+# the mean normalised entropy of target predictions on both levels, no discriminator.
+_base_ = [
+    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/uda/synthia2cs_advent.py',
+    '../_base_/default_runtime.py',
+    '../_base_/uda/schedule_advent_120k.py',
+    '../_base_/uda/minent.py',
+]
+model = dict(
+    auxiliary_head={{_base_.layer3_aux_head}},
+    domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels
+    extra_losses={{_base_.minent_losses}})
