@@ -5,6 +5,7 @@
 _base_ = ['../datasets/gta2cs_ripu.py']
 target_scale = (1024, 512)
 test_scale = (1024, 512)
+test_flip_by_default = False  # single-scale, unflipped evaluation (authors)
 uda_source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),

@@ -6,6 +6,7 @@ _base_ = ['../datasets/synthia2cs_ripu.py']
 source_scale = (1280, 760)
 target_scale = (1024, 512)
 test_scale = (1024, 512)
+test_flip_by_default = False  # single-scale, unflipped evaluation (authors)
 uda_source_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
