@@ -18,6 +18,7 @@ test: $(SETUP_STAMP)
 # Every benchmark, each writing its section of docs/benchmarks.md (~15 min on 2 cores).
 bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/two_domain_overhead.py --out docs/benchmarks.md
+	$(PY) tools/benchmarks/adversarial_overhead.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/acquisition.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/ripu_selection.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md

@@ -22,10 +22,11 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 # (name shown in the table, config). Source only trains first; every other
 # method adapts its checkpoint for 300 iterations (the papers pre-train on
-# source too). Active methods label 2.2% of the target training pixels in 3x3
-# regions over 5 rounds.
+# source too). AdvEnt aligns without any target label; active methods label
+# 2.2% of the target training pixels in 3x3 regions over 5 rounds.
 METHODS = [
     ('source only', 'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'),
+    ('AdvEnt (no target label)', 'configs/uda/advent_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
     ('random RA 2.2%', 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
     ('RIPU RA 2.2%', 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
     ('CBDA 2.2%', 'configs/cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
