@@ -15,7 +15,7 @@ from mmada.registry import MODELS
 from mmada.utils.errors import UserFacingError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DISCS = dict(main=dict(type='FCDiscriminator', in_channels=19),
+DISCS = dict(main=dict(type='FCDiscriminator'),  # in_channels: the 19 classes
              aux=dict(type='FCDiscriminator', in_channels=19))
 
 
@@ -66,6 +66,7 @@ def test_each_optimiser_gets_only_its_own_gradient():
     ref = copy.deepcopy(model)
     data = dict(source=batch(1, 32, 64, 0), target=batch(1, 32, 48, 1, labels=False))
     log = model.train_step(data, optim(model, lr=0.1))
+    assert model.discriminators['main'].in_channels == 19
     assert {'loss', 'loss_adv_main', 'loss_adv_aux', 'disc.loss_d_main',
             'disc.loss_d_aux'} <= set(log)
     # reference gradients, computed by hand on the copy
@@ -124,6 +125,9 @@ def test_config_mistakes_fail_with_one_message():
         build(discriminators=dict(main=DISCS['main']))
     with pytest.raises(UserFacingError, match='auxiliary head'):
         build(auxiliary_head=None)
+    with pytest.raises(UserFacingError, match='predicts 19 classes'):
+        build(discriminators=dict(main=DISCS['main'], aux=dict(type='FCDiscriminator',
+                                                               in_channels=16)))
     model = build()
     sgd = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))
     with DefaultScope.overwrite_default_scope('mmada'):

@@ -16,10 +16,10 @@ model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel',
     broadcast_buffers=False,
     find_unused_parameters=False)
-# One fully convolutional discriminator per level (4x4 convs, 64-128-256-512-1).
+# One fully convolutional discriminator per level (4x4 convs, 64-128-256-512-1);
+# in_channels is the segmenter's number of classes.
 two_level_discriminators = dict(
-    main=dict(type='FCDiscriminator', in_channels=19),
-    aux=dict(type='FCDiscriminator', in_channels=19))
+    main=dict(type='FCDiscriminator'), aux=dict(type='FCDiscriminator'))
 discriminator_optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
 # lambda_adv: 0.001 on the layer4 (main) output, 0.0002 on the layer3 (aux) one;

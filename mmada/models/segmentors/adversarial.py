@@ -55,7 +55,8 @@ class AdversarialSegmentor(BaseModel):
     its ``model`` dict (see ``configs/_base_/uda/``).
 
     Args:
-        discriminators: Discriminator config per alignment level.
+        discriminators: Discriminator config per alignment level
+            (``in_channels`` defaults to the segmenter's number of classes).
         alignment: Config of the alignment (``SoftmaxAlignment`` for
             AdaptSegNet, ``EntropyAlignment`` for AdvEnt); its levels must be
             the discriminators' levels.
@@ -77,8 +78,9 @@ class AdversarialSegmentor(BaseModel):
         self.segmentor = seg
         self.alignment = MODELS.build(alignment)
         self._check_levels(discriminators)
-        self.discriminators = MODELS.build(
-            dict(type='DiscriminatorBank', discriminators=discriminators))
+        self.discriminators = MODELS.build(dict(
+            type='DiscriminatorBank',
+            discriminators=self._with_in_channels(discriminators, seg.decode_head.num_classes)))
         seg.request_outputs(LEVEL_OUTPUTS[lv] for lv in self.alignment.levels)
         self._register_load_state_dict_pre_hook(self._load_segmentor_checkpoint)
         self._register_state_dict_hook(self._unwrapped_keys)
@@ -95,6 +97,22 @@ class AdversarialSegmentor(BaseModel):
             raise UserFacingError(
                 "AdversarialSegmentor: alignment level 'aux' needs an auxiliary head in "
                 'model.segmentor (DeepLab-v2: auxiliary_head={{_base_.layer3_aux_head}}).')
+
+    @staticmethod
+    def _with_in_channels(discriminators: Dict[str, dict], num_classes: int) -> Dict[str, dict]:
+        """Discriminators take the segmenter's class maps: ``in_channels``
+        defaults to its number of classes and must equal it when given."""
+        out = {}
+        for level, cfg in discriminators.items():
+            cfg = dict(cfg)
+            cfg.setdefault('in_channels', num_classes)
+            if cfg['in_channels'] != num_classes:
+                raise UserFacingError(
+                    f'AdversarialSegmentor: discriminators.{level}.in_channels is '
+                    f"{cfg['in_channels']} but the segmenter predicts {num_classes} classes; "
+                    'leave in_channels out to use the number of classes.')
+            out[level] = cfg
+        return out
 
     # ---- the wrapped children ----------------------------------------------------
 
