@@ -7,7 +7,8 @@ through Self-Supervision", CVPR 2020, Sec. 3.2: the inter-domain (AdvEnt)
 model of CONFIG / CHECKPOINT predicts every target training image; images are
 ranked by their mean normalised entropy and the lowest-entropy ``ratio``
 (lambda = 0.67) form the *easy* split, the rest the *hard* split. The easy
-images get the argmax of the prediction as pseudo labels. Written to DIR
+images get the argmax of the prediction as pseudo labels (in the ids of the
+dataset's label files: Cityscapes train ids). Written to DIR
 (atomically): ``easy_split.txt`` and ``hard_split.txt`` (image names relative
 to the target image folder, without suffix, as mmseg's ``ann_file``),
 ``pseudo_labels/<name><seg_map_suffix>`` (train ids) and ``entropy.json``
@@ -96,6 +97,23 @@ def name_of(img_path: str, img_dir: str, suffix: str) -> str:
     return rel[:-len(suffix)]
 
 
+def to_dataset_ids(pred: np.ndarray, label_map) -> np.ndarray:
+    """Predicted class indices as the ids of the dataset's label files.
+
+    A dataset whose ``metainfo`` keeps a subset of the classes (SYNTHIA's 16
+    of Cityscapes' 19) maps file ids to class indices with mmseg's
+    ``label_map``; pseudo labels are written in the file ids (Cityscapes
+    train ids) so that the same map applies when they are read back.
+    """
+    if not label_map:
+        return pred
+    lut = np.full(256, 255, dtype=np.uint8)
+    for old, new in label_map.items():
+        if new != 255:
+            lut[new] = old
+    return lut[pred]
+
+
 def write_png(path: str, label: np.ndarray) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     buf = io.BytesIO()
@@ -128,8 +146,10 @@ def main() -> int:
             print(f'[intrada] {idx + 1}/{len(dataset)} {name}: entropy {scores[name]:.4f}',
                   flush=True)
         easy, hard = split_by_entropy(scores, args.ratio)
+        label_map = dataset.metainfo.get('label_map')
         for name in easy:
-            write_png(osp.join(out_labels, name + dataset.seg_map_suffix), preds[name])
+            write_png(osp.join(out_labels, name + dataset.seg_map_suffix),
+                      to_dataset_ids(preds[name], label_map))
         os.makedirs(args.out_dir, exist_ok=True)
         atomic_write_text(osp.join(args.out_dir, 'easy_split.txt'), ''.join(n + '\n' for n in easy))
         atomic_write_text(osp.join(args.out_dir, 'hard_split.txt'), ''.join(n + '\n' for n in hard))

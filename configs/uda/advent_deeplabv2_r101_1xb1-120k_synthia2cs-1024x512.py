@@ -9,7 +9,8 @@ _base_ = [
 ]
 model = dict(
     type='AdversarialSegmentor',
-    auxiliary_head={{_base_.layer3_aux_head}},
+    decode_head=dict(num_classes={{_base_.synthia_num_classes}}),  # SYNTHIA's 16 classes
+    auxiliary_head={{_base_.synthia_layer3_aux_head}},
     domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels
     discriminators={{_base_.two_level_discriminators}},
     alignment={{_base_.advent_alignment}})

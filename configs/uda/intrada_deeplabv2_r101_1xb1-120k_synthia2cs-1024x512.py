@@ -24,6 +24,7 @@ easy_split = dict(
     data_root='',
     ann_file=intrada_dir + '/easy_split.txt',
     data_prefix=dict(img_path=cityscapes_train, seg_map_path=intrada_dir + '/pseudo_labels'),
+    metainfo={{_base_.synthia_metainfo}},  # pseudo labels are Cityscapes train ids
     pipeline=easy_pipeline)
 hard_split = dict(
     _delete_=True,
@@ -31,5 +32,6 @@ hard_split = dict(
     data_root='',
     ann_file=intrada_dir + '/hard_split.txt',
     data_prefix=dict(img_path=cityscapes_train, seg_map_path='data/cityscapes/gtFine/train'),
+    metainfo={{_base_.synthia_metainfo}},
     pipeline={{_base_.uda_target_pipeline}})
 train_dataloader = dict(dataset=dict(source=easy_split, target=hard_split))

@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/uda/minent.py',
 ]
 model = dict(
-    auxiliary_head={{_base_.layer3_aux_head}},
+    decode_head=dict(num_classes={{_base_.synthia_num_classes}}),  # SYNTHIA's 16 classes
+    auxiliary_head={{_base_.synthia_layer3_aux_head}},
     domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels
     extra_losses={{_base_.minent_losses}})

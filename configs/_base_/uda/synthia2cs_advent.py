@@ -33,3 +33,14 @@ train_dataloader = dict(
                  target=dict(pipeline=uda_target_pipeline)))
 val_dataloader = dict(dataset=dict(pipeline=uda_test_pipeline))
 test_dataloader = val_dataloader
+# The layer3 classifier of _base_/models/deeplabv2_r101.py (layer3_aux_head)
+# with SYNTHIA's 16 outputs, for the multi-level methods.
+synthia_layer3_aux_head = dict(
+    type='ASPPV2Head',
+    in_channels=1024,
+    in_index=0,
+    num_classes={{_base_.synthia_num_classes}},
+    dilations=(6, 12, 18, 24),
+    align_corners=False,
+    loss_decode=dict(
+        type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.1, avg_non_ignore=True))
