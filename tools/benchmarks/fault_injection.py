@@ -324,7 +324,8 @@ def soak(kills: int, per_run: int, seed: int, tmp: str, log) -> dict:
         if failures:
             break
     return dict(records=records, episodes=episodes, starts=starts, failures=failures,
-                reference_s=est['total'], wall_s=time.monotonic() - t0)
+                reference_s=est['total'], wall_s=time.monotonic() - t0,
+                load=os.getloadavg()[1] if hasattr(os, 'getloadavg') else None)
 
 
 def _place(where: str) -> str:
@@ -356,7 +357,9 @@ def render(res: dict, seed: int, per_run: int) -> str:
         f'{MAX_ITERS} checkpoints and the budget spent are compared with an uninterrupted run. '
         f'{machine()} (training processes: OMP_NUM_THREADS=1); reference run '
         f'{res["reference_s"]:.0f} s, whole soak {res["wall_s"] / 60:.1f} min '
-        f'({res["starts"]} process starts).',
+        f'({res["starts"]} process starts' + (
+            f'; load average {res["load"]:.1f} at the end: the machine is shared'
+            if res.get('load') else '') + ').',
         '',
         '| kill landed in | kills |',
         '|---|---:|',
