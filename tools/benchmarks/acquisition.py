@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import os.path as osp
 import resource
 import statistics
@@ -241,7 +242,7 @@ def memory_child(pool, h, w):
         resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
 
-def markdown(args, time_rows, engine, memory_rows) -> str:
+def markdown(args, time_rows, engine, memory_rows, load) -> str:
     """The results as a ``docs/benchmarks.md`` section."""
     h, w = args.size
     lines = [
@@ -249,9 +250,12 @@ def markdown(args, time_rows, engine, memory_rows) -> str:
         '## Cost of an acquisition round: scoring + selection versus the forward pass',
         '',
         f'`python tools/benchmarks/acquisition.py --size {h} {w} --pool {args.pool} '
+        f'--engine-pool {args.engine_pool} --repeats {args.repeats} '
         f'--memory-pools {" ".join(map(str, args.memory_pools))}`; synthetic-benchmark '
         f'model (DeepLab-v2 R18 tiny) in eval mode, images of {h}x{w}, a budget of 2.2% '
-        f'over 5 rounds in 3x3 squares (PA: 40 px); {machine()}. Per image, the forward '
+        f'over 5 rounds in 3x3 squares (PA: 40 px); {machine()}; load average '
+        f'{load[0]:.1f} at the start and {load[1]:.1f} at the end of the run (other jobs share '
+        'the cores when it is above their number). Per image, the forward '
         'pass (inference, upsampling, softmax, as `ActiveLearningHook` does it) is timed '
         'apart from scoring + greedy selection + allocation; medians over the pool (the '
         'mean shows the cost of the first CBDA images, scored before the round\'s '
@@ -311,6 +315,7 @@ def main():
     h, w = args.size
     if args.child:
         return memory_child(args.child, h, w)
+    load_start = os.getloadavg()[0]
     model = build_model()
     run_round(model, 2, (h, w), *PIECES['entropy + 3x3 regions'], global_alloc=False)
     time_rows = []
@@ -331,7 +336,7 @@ def main():
         rec = json.loads(out.stdout.strip().splitlines()[-1])
         memory_rows.append((pool, rec['max_rss_mb']))
         print(f'pool {pool}: peak RSS {rec["max_rss_mb"]:.0f} MB', flush=True)
-    section = markdown(args, time_rows, engine, memory_rows)
+    section = markdown(args, time_rows, engine, memory_rows, (load_start, os.getloadavg()[0]))
     print(section)
     if args.out:
         write_section(args.out, section, MARK)
