@@ -125,6 +125,28 @@ def draw_histograms(work_root: str, methods) -> str:
                                 title='Acquired target labels per class (2.2% budget)')
 
 
+def draw_selection(work_root: str, methods) -> str:
+    """CBDA Appendix A: the spread over images of the pixels labelled, RA vs DA."""
+    from mmada.active.label_store import LabelStore
+    from mmada.datasets.synthetic import SyntheticConfig
+    from mmada.visualization import draw_selection_distribution
+    size = SyntheticConfig().height * SyntheticConfig().width
+    runs = {}
+    for name, config in methods:
+        root = osp.join(work_dir_of(config, work_root), 'active_labels')
+        if name in HISTOGRAM_RUNS and LabelStore.exists(root):
+            per_image = LabelStore(root).annotated_per_image()
+            keys = glob.glob(osp.join(ROOT, 'data/synthetic/target/leftImg8bit/train/*/*.png'))
+            # every pool image counts, also those that got no label (0 %)
+            counts = [0] * (len(keys) - len(per_image)) + list(per_image.values())
+            runs[name] = [100.0 * c / size for c in counts]
+    if not runs:
+        return ''
+    out = osp.join(work_root, 'selection_distribution_ra_vs_cbda.png')
+    return draw_selection_distribution(
+        runs, out, title='Pixels labelled per target image (CBDA App. A)')
+
+
 def table(results: dict) -> str:
     """Markdown table of mIoU per method."""
     lines = ['| method | target val mIoU | aAcc | minutes |', '|---|---:|---:|---:|']
@@ -155,12 +177,15 @@ def main() -> None:
                            extra=['--cfg-options', f'load_from={ckpt}']))
     report = table(results)
     picture = draw_histograms(args.work_root, methods)
+    spread = draw_selection(args.work_root, methods)
     with open(osp.join(args.work_root, 'results.md'), 'w') as f:
         f.write(report + '\n')
     print('\nTarget (real-looking) validation set, 100 images of 128x256:\n')
     print(report)
     if picture:
         print(f'\nClass histogram of the acquired labels: {picture}')
+    if spread:
+        print(f'Pixels labelled per image, RA vs CBDA (CBDA Appendix A): {spread}')
     print(f'\n[demo] total {(time.time() - start) / 60:.1f} min; table saved to '
           f'{osp.join(args.work_root, "results.md")}')
 
