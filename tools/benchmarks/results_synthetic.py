@@ -32,7 +32,7 @@ ROOT = sys.path[0]
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
 from results_table import (aggregate, check_goals, goals_table, nanmean,  # noqa: E402
-                           per_class_table, results_table, tail_classes)
+                           per_class_table, results_table, tail_classes, write_figure)
 
 
 class Row(NamedTuple):
@@ -380,36 +380,6 @@ def properties_section(preset: str, props: dict) -> str:
         '```',
         f'<!-- {mark}:end -->',
     ])
-
-
-def write_figure(agg: Dict[str, dict], classes, tail, path: str) -> str:
-    """mIoU with error bars per row, and a per-class IoU heat map."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    import numpy as np
-    names = list(agg)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 0.45 * len(names) + 2),
-                                   gridspec_kw=dict(width_ratios=[1, 2.4]))
-    means = [agg[n]['mIoU']['mean'] for n in names]
-    stds = [agg[n]['mIoU']['std'] for n in names]
-    ax1.barh(range(len(names)), means, xerr=stds, color='tab:blue', capsize=3)
-    ax1.set_yticks(range(len(names)), names)
-    ax1.invert_yaxis()
-    ax1.set_xlabel('target val mIoU (mean ± std over seeds)')
-    heat = np.array([agg[n]['per_class'] or [np.nan] * len(classes) for n in names])
-    im = ax2.imshow(heat, aspect='auto', cmap='viridis', vmin=0, vmax=100)
-    ax2.set_xticks(range(len(classes)),
-                   [c + ('*' if i in tail else '') for i, c in enumerate(classes)],
-                   rotation=60, ha='right')
-    ax2.set_yticks(range(len(names)), names)
-    fig.colorbar(im, ax=ax2, label='IoU (* = tail class)')
-    fig.tight_layout()
-    tmp = path + '.tmp.png'
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
 
 
 if __name__ == '__main__':

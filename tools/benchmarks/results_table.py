@@ -1,9 +1,10 @@
-"""Pure pieces of ``results_synthetic.py``: aggregation, goal checks, tables.
+"""Pieces of ``results_synthetic.py``: aggregation, goal checks, tables, figure.
 
 Kept apart from the runner so that they are tested on hand values
 (tests/test_tools/test_results_table.py) without training anything.
 """
 import math
+import os
 import statistics
 from typing import Dict, List, Optional, Sequence
 
@@ -184,3 +185,33 @@ def per_class_table(rows: Dict[str, dict], classes: Sequence[str],
             cells = ['-' if not math.isfinite(v) else f'{v:.1f}' for v in r['per_class']]
             lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def write_figure(agg: Dict[str, dict], classes, tail, path: str) -> str:
+    """mIoU with error bars per row, and a per-class IoU heat map."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    names = list(agg)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 0.45 * len(names) + 2),
+                                   gridspec_kw=dict(width_ratios=[1, 2.4]))
+    means = [agg[n]['mIoU']['mean'] for n in names]
+    stds = [agg[n]['mIoU']['std'] for n in names]
+    ax1.barh(range(len(names)), means, xerr=stds, color='tab:blue', capsize=3)
+    ax1.set_yticks(range(len(names)), names)
+    ax1.invert_yaxis()
+    ax1.set_xlabel('target val mIoU (mean ± std over seeds)')
+    heat = np.array([agg[n]['per_class'] or [np.nan] * len(classes) for n in names])
+    im = ax2.imshow(heat, aspect='auto', cmap='viridis', vmin=0, vmax=100)
+    ax2.set_xticks(range(len(classes)),
+                   [c + ('*' if i in tail else '') for i, c in enumerate(classes)],
+                   rotation=60, ha='right')
+    ax2.set_yticks(range(len(names)), names)
+    fig.colorbar(im, ax=ax2, label='IoU (* = tail class)')
+    fig.tight_layout()
+    tmp = path + '.tmp.png'
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
