@@ -52,13 +52,22 @@ def test_aggregate_and_pooled_std():
     assert rows['a']['per_class'] == [15, 30] and rows['a']['seeds'] == 2
     a, b = dict(mean=0, std=1.0, n=3), dict(mean=0, std=2.0, n=3)
     assert rt.pooled_std(a, b) == pytest.approx(math.sqrt((2 * 1 + 2 * 4) / 4))
+    one = dict(mean=0, std=0.0, n=1)  # the single source-only run
+    assert rt.pooled_std(a, one) == pytest.approx(1.0)
+    assert math.isnan(rt.pooled_std(one, one))
+
+
+def test_a_pair_of_single_runs_is_not_measured():
+    rows = {'a': rt.aggregate({'a': [_rec(30)]})['a'],
+            'b': rt.aggregate({'b': [_rec(20)]})['b']}
+    assert rt._greater(rows, 'a', 'b')['holds'] is None
 
 
 def _rows():
     def row(values, imb=0.5):
         return rt.aggregate({'x': [_rec(v, imb=imb) for v in values]})['x']
     return {
-        'src': row([10, 10, 10]), 'sup': row([50, 50, 50]),
+        'src': row([10]), 'sup': row([50, 50, 50]),
         'rand RA': row([29, 30, 31]),      # closes 50 % of the gap
         'RIPU RA': row([32, 33, 34]),      # +3 > 2 x pooled std 1
         'rand PA': row([20, 21, 22]), 'RIPU PA': row([21, 22, 23]),  # +1 < 2

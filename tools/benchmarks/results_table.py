@@ -72,7 +72,12 @@ def aggregate(runs: Dict[str, List[dict]]) -> Dict[str, dict]:
 
 
 def pooled_std(a: dict, b: dict) -> float:
-    """Pooled standard deviation of two mean_std results."""
+    """Pooled standard deviation of two mean_std results.
+
+    A row of one run (the source-only checkpoint) adds no variance and no
+    degree of freedom, so against it this is the other row's std; NaN when
+    neither row has two runs.
+    """
     dof = a['n'] + b['n'] - 2
     if dof <= 0:
         return float('nan')
@@ -80,12 +85,15 @@ def pooled_std(a: dict, b: dict) -> float:
 
 
 def _greater(rows: dict, hi: str, lo: str, key: str = 'mIoU') -> dict:
-    """``hi > lo`` on ``key`` with the mean gap above twice the pooled std."""
+    """``hi > lo`` on ``key`` with the mean gap above twice the pooled std.
+
+    ``holds`` is ``None`` when the std cannot be estimated (one run each).
+    """
     if hi not in rows or lo not in rows:
         return dict(holds=None, numbers=f'{hi} or {lo} not run')
     a, b = rows[hi][key], rows[lo][key]
     gap, pooled = a['mean'] - b['mean'], pooled_std(a, b)
-    holds = bool(gap > 0 and math.isfinite(pooled) and gap > 2 * pooled)
+    holds = bool(gap > 0 and gap > 2 * pooled) if math.isfinite(pooled) else None
     return dict(holds=holds, numbers=f'{hi} {a["mean"]:.2f} +- {a["std"]:.2f} vs {lo} '
                 f'{b["mean"]:.2f} +- {b["std"]:.2f}: gap {gap:+.2f}, 2x pooled std '
                 f'{2 * pooled:.2f}')
