@@ -332,9 +332,12 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
         f'## Preset `{args.preset}`' + ('' if complete else ' (partial run)'),
         '',
         f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, commit {_commit()}, '
-        f'{machine()}; {args.jobs} training(s) at a time (niceness {args.nice}), '
-        f'{wall_minutes:.0f} min wall time for this invocation, {run_minutes:.0f} '
-        f'training-minutes in all; target val of `{BENCH_ROOTS[args.preset]}`; source only '
+        f'{machine()}; '
+        + ('report written from finished runs (`--report-only`), '
+           if getattr(args, 'report_only', False) else
+           f'{args.jobs} training(s) at a time (niceness {args.nice}), '
+           f'{wall_minutes:.0f} min wall time, ')
+        + f'{run_minutes:.0f} training-minutes in all (sum over runs); target val of `{BENCH_ROOTS[args.preset]}`; source only '
         f'trained once (seed 0), every other row adapts its checkpoint (300 iterations). '
         f'Tail classes (rarest third of the target training pixels): '
         f'{", ".join(classes[c] for c in tail)}.'
