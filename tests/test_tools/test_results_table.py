@@ -104,8 +104,9 @@ def test_tables_show_mean_and_std():
     assert heat.splitlines()[2] == '| m | 10.0 | 20.0 |'
 
 
-def test_derive_config_selects_preset_seed_checkpoint_and_per_class_iou(tmp_path):
-    row = rs.ROWS[[r.name for r in rs.ROWS].index('CBDA 10 %')]
+@pytest.mark.parametrize('name', ['CBDA 10 %', 'AdvEnt (no target label)'])
+def test_derive_config_selects_preset_seed_checkpoint_and_per_class_iou(tmp_path, name):
+    row = rs.ROWS[[r.name for r in rs.ROWS].index(name)]
     path = rs.derive_config(row, str(tmp_path / 'c.py'), 'hard', '/data/h', 7, '/ck.pth')
     cfg = Config.fromfile(path)
     datasets = [d for d in rs._walk_dicts(cfg._cfg_dict)
@@ -114,7 +115,8 @@ def test_derive_config_selects_preset_seed_checkpoint_and_per_class_iou(tmp_path
     assert all(d['bench_root'] == '/data/h' and d['generator']['preset'] == 'hard'
                for d in datasets)
     assert cfg.randomness.seed == 7 and cfg.load_from == '/ck.pth'
-    assert cfg.active_learning.budget.value == 0.10
+    if name == 'CBDA 10 %':
+        assert cfg.active_learning.budget.value == 0.10
     assert cfg.val_evaluator.type == 'SubsetIoUMetric'
     assert cfg.val_evaluator.class_subsets['IoU-18'] == [18]
 
@@ -148,7 +150,7 @@ def test_report_is_marked_partial_and_keeps_other_sections(tmp_path):
     from mmada.datasets.synthetic import CLASSES
     out = tmp_path / 'results.md'
     out.write_text('# Results\n\nintro\n')
-    rows = [rs.SOURCE_ONLY, rs.ROWS[2]]  # source only, random RA 2.2 %
+    rows = [rs.SOURCE_ONLY, rs.ROWS[[r.name for r in rs.ROWS].index('random RA 2.2 %')]]
     per_class = [float(c) for c in range(19)]
     records = {rows[0].name: {0: _rec(10, per_class=per_class)},
                rows[1].name: {0: _rec(30, per_class=per_class),

@@ -60,6 +60,7 @@ ROWS = [
     SOURCE_ONLY,
     Row('supervised (all target labels)', f'configs/baselines/supervised_{_TAIL}', '100 %',
         'supervised'),
+    Row('AdvEnt (no target label)', f'configs/uda/advent_{_TAIL}', '0', 'uda'),
     Row('random RA 2.2 %', f'configs/baselines/random-ra2.2_{_TAIL}', '2.2 %', 'random_ra'),
     Row('entropy RA 2.2 %', f'configs/baselines/entropy-ra2.2_{_TAIL}', '2.2 %'),
     Row('sconf RA 2.2 %', f'configs/baselines/sconf-ra2.2_{_TAIL}', '2.2 %'),
@@ -69,6 +70,7 @@ ROWS = [
     Row('entropy PA 40 px', f'configs/baselines/entropy-pa40_{_TAIL}', '40 px/img', 'entropy_pa'),
     Row('sconf PA 40 px', f'configs/baselines/sconf-pa40_{_TAIL}', '40 px/img'),
     Row('RIPU PA 40 px', f'configs/ripu/ripu-pa40_{_TAIL}', '40 px/img', 'ripu_pa'),
+    Row('point supervision K=10 x 5 pts', f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
     Row('RIPU RA 10 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '10 %', 'ra10',
         {'active_learning.budget.value': 0.10}),
     Row('CBDA 10 %', f'configs/cbda/cbda-ra2.2_{_TAIL}', '10 %', 'cbda10',
@@ -321,7 +323,7 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
     runs = {r.name: [records[r.name][s] for s in sorted(records[r.name])] for r in rows}
     agg = aggregate(runs)
     roles = {r.role: r.name for r in ROWS if r.role}
-    active = [r.name for r in rows if r.role not in ('source', 'supervised')]
+    active = [r.name for r in rows if r.role not in ('source', 'supervised', 'uda')]
     goals = check_goals(agg, dict(roles, uda=roles.get('uda', ''), active=','.join(active)))
     complete = len(rows) == len(ROWS) and all(
         len(runs[r.name]) >= (1 if r is SOURCE_ONLY else 3) for r in rows)
