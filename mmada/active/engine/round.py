@@ -196,17 +196,17 @@ class AcquisitionRound:
             fresh = torch.from_numpy(state.rounds == 0)
             ctx = image_context(self.seed, round_index, idx, ~fresh)
             positions = picks.get(idx, torch.zeros(0, dtype=torch.int64))
-            mask = self.unit.footprint(positions, shape, ctx).cpu() & fresh
+            footprint = self.unit.footprint(positions, shape, ctx).cpu()
+            exclusion = self.unit.exclusion(positions, shape, ctx).cpu()
+            mask = footprint & fresh
             queries[key] = (shape, mask.flatten().nonzero().flatten().numpy())
-            excluded[key] = self.unit.exclusion(positions, shape, ctx).cpu().flatten().nonzero(
-            ).flatten().numpy()
+            excluded[key] = exclusion.flatten().nonzero().flatten().numpy()
             units += int(positions.numel())
             if candidates is not None:
                 # Human labels win: no pseudo label inside a pick's footprint or
                 # exclusion (e.g. the rest of a picked patch), nor on labelled pixels.
                 pixels, labels = candidates
-                taken = (self.unit.footprint(positions, shape, ctx).cpu() |
-                         self.unit.exclusion(positions, shape, ctx).cpu()).flatten().numpy()
+                taken = (footprint | exclusion).flatten().numpy()
                 keep = ~taken[pixels]
                 page = np.full(shape[0] * shape[1], store.ignore_index, np.uint8)
                 page[pixels[keep]] = labels[keep]
