@@ -246,3 +246,27 @@ def test_unlabelled_target_needs_zero_target_weight():
     losses = model.loss(dict(source=src, target=tgt), data)
     assert not any(k.startswith('target.') for k in losses)
 
+
+
+@MODELS.register_module(force=True)
+class _UncertaintyLoss(BaseDomainLoss):
+    """Test loss asking for an output that only online acquisition fills."""
+    default_inputs = ('uncertainty', )
+
+    def forward(self, uncertainty):
+        return uncertainty.mean()
+
+
+def test_online_outputs_are_none_without_online_acquisition():
+    model = build_model()
+    src, tgt = torch.randn(1, 3, 32, 64), torch.randn(1, 3, 32, 64)
+    data = dict(source=samples(torch.randint(0, 19, (1, 32, 64))),
+                target=samples(torch.full((1, 32, 64), 255)))
+    _, outputs = model(dict(source=src, target=tgt), data, mode='loss_and_outputs')
+    for domain in ('source', 'target'):
+        for name in ('uncertainty', 'uncertainty_group', 'pseudo_sem_seg'):
+            assert name in outputs[domain] and outputs[domain][name] is None
+    model = build_model(extra_losses=[dict(type='_UncertaintyLoss', domain='target',
+                                           loss_name='loss_u')])
+    with pytest.raises(RuntimeError, match='need an online acquisition'):
+        model.loss(dict(source=src, target=tgt), data)

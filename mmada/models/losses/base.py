@@ -22,8 +22,21 @@ from torch import Tensor, nn
 #:
 #: ``gt_sem_seg`` and ``labelled_mask`` are ``None`` for a domain whose
 #: pipeline loads no labels (e.g. the target of unsupervised adaptation).
+#:
+#: Outputs of online acquisition (labels acquired inside the training step,
+#: ADA-MCU); ``None`` when the model acquires nothing online:
+#:
+#: * ``uncertainty``: (B, H, W) float per-pixel uncertainty at label
+#:   resolution, detached.
+#: * ``uncertainty_group``: (B, H, W) int64 group of every pixel: 0 = high,
+#:   1 = medium, 2 = low uncertainty (the thresholds of that iteration).
+#: * ``pseudo_sem_seg``: (B, H, W) int64 pseudo labels (the current
+#:   prediction) at the pixels sampled for pseudo-labelling; 255 elsewhere.
 SEGMENTOR_OUTPUTS = ('img', 'feats', 'seg_logits', 'aux_logits', 'decoder_feats',
-                     'gt_sem_seg', 'labelled_mask')
+                     'gt_sem_seg', 'labelled_mask', 'uncertainty', 'uncertainty_group',
+                     'pseudo_sem_seg')
+#: Outputs that stay ``None`` unless an online acquisition fills them.
+ONLINE_OUTPUTS = ('uncertainty', 'uncertainty_group', 'pseudo_sem_seg')
 
 
 class BaseDomainLoss(nn.Module):

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmada.registry import MODELS
-from ..losses.base import SEGMENTOR_OUTPUTS
+from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS
 from ..utils import decode_head_features
 
 DomainInputs = Union[Tensor, Dict[str, Tensor]]
@@ -197,6 +197,7 @@ class TwoDomainSegmentor(EncoderDecoder):
         outputs['gt_sem_seg'] = labels
         outputs['labelled_mask'] = (None if labels is None else
                                     labels != self.decode_head.ignore_index)
+        outputs.update(dict.fromkeys(ONLINE_OUTPUTS))
         return outputs
 
     def forward_domains(self, inputs: Dict[str, Tensor],
@@ -260,7 +261,8 @@ class TwoDomainSegmentor(EncoderDecoder):
             raise RuntimeError(
                 f'{type(module).__name__} needs {domain} outputs {missing}, which this '
                 'model or batch does not produce (aux_logits needs an auxiliary_head; '
-                'gt_sem_seg and labelled_mask need LoadAnnotations in the pipeline).')
+                'gt_sem_seg and labelled_mask need LoadAnnotations in the pipeline; '
+                f'{", ".join(ONLINE_OUTPUTS)} need an online acquisition).')
         return {n: outputs[n] for n in module.inputs}
 
     def _extra_losses(self, domain: str, outputs: DomainOutputs) -> dict:
