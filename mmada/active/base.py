@@ -83,11 +83,38 @@ class ImageContext:
             Scorers draw from it.
         seed: The integer behind ``generator``; units that need random
             numbers take a fresh generator from :meth:`rng`.
+        memo: Maps derived from this image's outputs, shared by the pieces
+            that score it (see :meth:`derived`).
     """
     index: int
     labelled: Tensor
     generator: torch.Generator
     seed: int = 0
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, name: str, source: Tensor, fn) -> Tensor:
+        """``fn(source)``, computed once per image and source tensor.
+
+        A score wrapper and the scorer it wraps often need the same map of
+        the same output (CBDA's class weights and RIPU's impurity both use
+        the pseudo labels of ``probs``): the first call computes it, later
+        calls with the same ``name`` and the same, unmodified ``source``
+        tensor get it back.
+
+        Args:
+            name: What ``fn`` computes (e.g. ``'pseudo_labels'``).
+            source: The tensor it is computed from.
+            fn: ``fn(source) -> Tensor``.
+
+        Returns:
+            Tensor: The derived map (treat it as read-only).
+        """
+        hit = self.memo.get(name)
+        if hit is not None and hit[0] is source and hit[1] == source._version:
+            return hit[2]
+        value = fn(source)
+        self.memo[name] = (source, source._version, value)
+        return value
 
     def rng(self, stream: int = 1) -> torch.Generator:
         """A fresh CPU generator of this image, independent of ``generator``.

@@ -122,7 +122,7 @@ def weight_scores(score: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
 
     Args:
         score: (H, W) non-negative scores.
-        labels: (H, W) int64 pseudo labels.
+        labels: (H, W) integer pseudo labels.
         weights: (C,) class weights.
 
     Returns:
@@ -136,7 +136,7 @@ def weight_scores(score: Tensor, labels: Tensor, weights: Tensor) -> Tensor:
                          '(multiplying a negative score by a weight < 1 '
                          'would raise it)')
     weights = torch.as_tensor(weights).to(score.device, score.dtype)
-    return score * weights[labels]
+    return score * weights[labels.long()]
 
 
 def imbalance_score(counts: Tensor) -> float:
@@ -258,4 +258,7 @@ class ClassBalancedScorer(BaseScorer):
                              f'has {self.weights.numel()}')
         outputs['probs'] = probs
         score = self.scorer(ctx=ctx, **{n: outputs[n] for n in self.scorer.inputs})
-        return weight_scores(score, F.pseudo_labels(probs), self.weights)
+        F.check_probs(probs)
+        labels = (F.compact_pseudo_labels(probs) if ctx is None else
+                  ctx.derived('pseudo_labels', probs, F.compact_pseudo_labels))
+        return weight_scores(score, labels, self.weights)

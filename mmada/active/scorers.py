@@ -144,15 +144,22 @@ class RIPUScorer(BaseScorer):
 
         Args:
             probs: (C, H, W) softmax probabilities.
-            ctx: Per-image context (unused).
+            ctx: Per-image context (its pseudo labels of ``probs`` are
+                shared with a wrapping ``ClassBalancedScorer``).
 
         Returns:
             Tensor: (H, W) float32 non-negative scores.
         """
+        labels = None
+        if self.use_impurity and ctx is not None:
+            F.check_probs(probs)
+            labels = ctx.derived('pseudo_labels', probs,
+                                 F.compact_pseudo_labels)
         return F.ripu_score(
             probs,
             k=self.k,
             mode=self.mode,
             normalize=self.normalize,
             use_impurity=self.use_impurity,
-            use_uncertainty=self.use_uncertainty)
+            use_uncertainty=self.use_uncertainty,
+            labels=labels)

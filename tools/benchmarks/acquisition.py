@@ -163,9 +163,12 @@ ENGINE_PIECES = {
     'feature scorer (decoder feats)': (FeatureNormScorer, dict(type='SquareRegionUnit', k=1),
                                        'PerImageAllocator'),
 }
+#: Rows run again with the scoring on torch's own thread count
+#: (``AcquisitionRound(score_threads=None)``, how rounds ran before issue 9).
+ALL_THREADS = ('RIPU RA (k=1)', 'CBDA (RIPU k=1, global)')
 
 
-def engine_round(model, pool, pieces, batch_size, store_dir):
+def engine_round(model, pool, pieces, batch_size, store_dir, score_threads=1):
     """Seconds of one engine round (scoring + selection, no oracle), and the
     seconds spent scoring + selecting within it (the pass's consumer)."""
     from mmada.active.budget import Budget
@@ -175,7 +178,8 @@ def engine_round(model, pool, pieces, batch_size, store_dir):
     scorer_cfg, unit_cfg, allocator = pieces
     scorer = make_scorer(scorer_cfg)
     engine = AcquisitionRound(scorer, ACQUISITIONS.build(unit_cfg), dict(type=allocator), None,
-                              Budget('ratio', 0.022, 5), batch_size=batch_size)
+                              Budget('ratio', 0.022, 5), batch_size=batch_size,
+                              score_threads=score_threads)
     store = LabelStore(store_dir, num_classes=19)
     scorer.prepare_round(engine.round_info(pool, store, 1))
     spent = []
@@ -209,19 +213,23 @@ def engine_rows(model, size, pool_size, repeats, store_dir):
     pool = _Images(pool_size, size)
     engine_round(model, _Images(2, size), ENGINE_PIECES['RIPU RA (k=1)'], 1, store_dir)
     rows = []
-    for name, pieces in ENGINE_PIECES.items():
+    variants = [(name, pieces, 1) for name, pieces in ENGINE_PIECES.items()]
+    variants += [(f'{name}, scoring on torch\'s threads (before)', ENGINE_PIECES[name], None)
+                 for name in ALL_THREADS]
+    for name, pieces, threads in variants:
         names = make_scorer(pieces[0]).inputs
         for batch in (1, 4):
             fwd, rnd, within = [], [], []
             for _ in range(repeats):
                 fwd.append(forward_pass(model, pool, batch, names))
-                total, spent = engine_round(model, pool, pieces, batch, store_dir)
+                total, spent = engine_round(model, pool, pieces, batch, store_dir, threads)
                 rnd.append(total)
                 within.append(spent / (total - spent))
             rows.append((name, batch, statistics.median(fwd), statistics.median(rnd),
-                         statistics.median(within)))
+                         statistics.median(within), within))
             print(f'engine {name} batch {batch}: forward {rows[-1][2]:.2f} s, round '
-                  f'{rows[-1][3]:.2f} s, selection / forward {rows[-1][4]:.3f}', flush=True)
+                  f'{rows[-1][3]:.2f} s, selection / forward {rows[-1][4]:.3f} '
+                  f'({", ".join(f"{r:.3f}" for r in within)})', flush=True)
     return rows
 
 
@@ -279,14 +287,18 @@ def markdown(args, time_rows, engine, memory_rows, load) -> str:
         'pool pass that only computes the same outputs at the same batch size. Scoring + '
         'selection / forward is measured *within* each round (the time spent in the '
         'pass\'s consumer over the rest of the round), so it does not depend on how '
-        'loaded the machine is between runs.',
+        'loaded the machine is between runs. Each image is scored and its units selected '
+        'on one intra-op thread (`AcquisitionRound(score_threads=1)`, the default); the '
+        'rows marked "before" run the same code on torch\'s thread count, as rounds did '
+        'before (the forward pass always keeps torch\'s setting).',
         '',
         '| acquisition | batch | forward-only pass s | round s | scoring + selection / '
-        'forward | images/s (round) |',
-        '|---|---:|---:|---:|---:|---:|',
+        'forward (median) | runs | images/s (round) |',
+        '|---|---:|---:|---:|---:|---|---:|',
     ]
-    for name, batch, fwd, rnd, within in engine:
-        lines.append(f'| {name} | {batch} | {fwd:.2f} | {rnd:.2f} | {within:.3f} '
+    for name, batch, fwd, rnd, within, runs in engine:
+        lines.append(f'| {name} | {batch} | {fwd:.2f} | {rnd:.2f} | **{within:.3f}** '
+                     f'| {", ".join(f"{r:.3f}" for r in runs)} '
                      f'| {args.engine_pool / rnd:.2f} |')
     lines += [
         '',

@@ -10,7 +10,8 @@ Used by :class:`~mmada.engine.hooks.ActiveLearningHook` (during training) and
 """
 import math
 import time
-from typing import Dict, Optional, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional, Tuple
 
 import numpy as np
 import torch
@@ -38,6 +39,33 @@ def image_context(seed: int, round_index: int, idx: int, labelled: torch.Tensor)
     return ImageContext(index=idx, labelled=labelled, generator=g, seed=value)
 
 
+@contextmanager
+def cpu_threads(num: Optional[int]) -> Iterator[None]:
+    """Run the block with at most ``num`` intra-op CPU threads of torch.
+
+    Scoring and greedy selection are many short kernels over one image's
+    maps; with several intra-op threads every kernel ends in a join, which
+    costs more than the arithmetic as soon as another process holds a core
+    (measured on the 2-core machine: a 19-class entropy map took 2.5 ms on
+    one thread, 5 ms on two idle ones and up to 440 ms on two busy ones).
+    One thread also makes the scores independent of the thread count (a
+    vectorised kernel's scalar tail falls on different pixels when its work
+    is split differently).
+
+    Args:
+        num: Thread limit; ``None`` leaves torch's setting alone.
+    """
+    before = torch.get_num_threads()
+    if num is None or num >= before:
+        yield
+        return
+    torch.set_num_threads(num)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class AcquisitionRound:
     """The pieces of a schedule's rounds and how to run one.
 
@@ -50,10 +78,14 @@ class AcquisitionRound:
         seed: Seed of random scorers and units (with round and image index).
         batch_size: Images per forward pass while scoring.
         num_vis: Images drawn with their queried areas per round.
+        score_threads: Intra-op CPU threads of torch while one image is
+            scored and its units selected (the forward pass keeps torch's
+            setting; see :func:`cpu_threads`); ``None`` to leave it alone.
     """
 
     def __init__(self, scorer, unit, allocator: dict, oracle: Optional[dict], budget: Budget,
-                 seed: int = 0, batch_size: int = 1, num_vis: int = 4) -> None:
+                 seed: int = 0, batch_size: int = 1, num_vis: int = 4,
+                 score_threads: Optional[int] = 1) -> None:
         self.scorer, self.unit, self.budget = scorer, unit, budget
         if budget.value == 0 and not getattr(unit, 'makes_pseudo_labels', False):
             raise ValueError(f'a budget of 0 asks for nothing: it needs a unit that makes pseudo '
@@ -62,6 +94,11 @@ class AcquisitionRound:
         ACQUISITIONS.build(self.allocator_cfg).check_budget(budget)
         self.oracle_cfg = None if oracle is None else dict(oracle)
         self.seed, self.batch_size, self.num_vis = int(seed), int(batch_size), int(num_vis)
+        if score_threads is not None and (int(score_threads) != score_threads
+                                          or score_threads < 1):
+            raise ValueError(f'score_threads must be a positive int or None, got '
+                             f'{score_threads!r}')
+        self.score_threads = None if score_threads is None else int(score_threads)
         self.inputs = check_output_names(getattr(scorer, 'inputs', ('probs', )),
                                          type(scorer).__name__)
         if getattr(unit, 'makes_pseudo_labels', False) and 'probs' not in self.inputs:
@@ -131,6 +168,10 @@ class AcquisitionRound:
         meta = {}
 
         def consume(idx: int, outputs: dict):
+            with cpu_threads(self.score_threads):
+                return consume_image(idx, outputs)
+
+        def consume_image(idx: int, outputs: dict):
             shape = shapes[idx]
             pred = outputs.get('probs', outputs.get('logits'))
             if pred is not None and tuple(pred.shape[-2:]) != shape:

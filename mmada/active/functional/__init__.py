@@ -21,20 +21,22 @@ scores), :mod:`.box` (box filters), :mod:`.ripu` (region impurity and the
 RIPU score), :mod:`.regions` (square masks, grid patches) and
 :mod:`.greedy` (argmax-then-suppress selection).
 """
-from .box import box_count, box_mean, box_sum, window_bounds
+from .box import (SMALL_BOX_RADIUS, SmallBoxCounts, box_count, box_mean,
+                  box_sum, window_bounds)
 from .checks import (check_positions, check_probs, check_radius,
                      check_selection_inputs)
 from .greedy import (GREEDY_BLOCK_SIZE, SORT_MIN_UNITS, empty_selection,
                      greedy_suppress)
 from .regions import grid_reduce, square_mask, square_sizes
 from .ripu import region_impurity, region_uncertainty, ripu_score
-from .uncertainty import (margin_score, pixel_entropy, pseudo_labels,
-                          softmax_confidence)
+from .uncertainty import (compact_pseudo_labels, margin_score, pixel_entropy,
+                          pseudo_labels, softmax_confidence)
 
 __all__ = [
     'check_probs', 'check_radius', 'check_positions', 'check_selection_inputs',
-    'pixel_entropy', 'pseudo_labels', 'softmax_confidence', 'margin_score',
-    'window_bounds', 'box_count', 'box_sum', 'box_mean', 'region_impurity',
+    'pixel_entropy', 'pseudo_labels', 'compact_pseudo_labels',
+    'softmax_confidence', 'margin_score', 'window_bounds', 'SMALL_BOX_RADIUS',
+    'SmallBoxCounts', 'box_count', 'box_sum', 'box_mean', 'region_impurity',
     'region_uncertainty', 'ripu_score', 'square_mask', 'square_sizes',
     'GREEDY_BLOCK_SIZE', 'SORT_MIN_UNITS', 'empty_selection',
     'greedy_suppress', 'grid_reduce'

@@ -3,13 +3,14 @@
 and Prediction Uncertainty for Domain Adaptive Semantic Segmentation", CVPR
 2022, Eqs. 3-7)."""
 import math
+from typing import Optional
 
 import torch
 from torch import Tensor
 
-from .box import BoxSums, box_count, box_mean
+from .box import SMALL_BOX_RADIUS, BoxSums, SmallBoxCounts, box_count, box_mean
 from .checks import check_probs, check_radius
-from .uncertainty import pixel_entropy, pseudo_labels
+from .uncertainty import compact_pseudo_labels, pixel_entropy
 
 
 def region_impurity(labels: Tensor,
@@ -45,22 +46,57 @@ def region_impurity(labels: Tensor,
     if labels.min() < 0 or labels.max() >= num_classes:
         raise ValueError(f'labels outside [0, {num_classes})')
     present = torch.bincount(labels.reshape(-1), minlength=num_classes)
+    classes = torch.nonzero(present).reshape(-1).tolist()
     if num_classes <= 256:
         labels = labels.to(torch.uint8)  # cheaper comparisons
-    # Everything below lives in the transposed (W, H) layout of BoxSums.
+    if k <= SMALL_BOX_RADIUS:
+        impurity = _impurity_small_k(labels, classes, k)
+    else:
+        impurity = _impurity_large_k(labels, classes, k)
+    if normalize:
+        impurity.div_(math.log(num_classes))
+    return impurity
+
+
+def _impurity_small_k(labels: Tensor, classes: list, k: int) -> Tensor:
+    """Eq. 4 with byte window counts (:class:`SmallBoxCounts`), (H, W).
+
+    Per class, in buffers of one (H, W) map each: the class mask is written
+    straight into the padded count buffer, counted with shifted byte adds,
+    and ``share log share`` subtracted in place. The arithmetic per pixel is
+    that of :func:`_impurity_large_k` (the same float32 share, clamp, log,
+    product and the same order of the subtractions), so both give the same
+    values.
+    """
+    count = box_count(labels.shape, k, labels.device).to(torch.float32)
+    counts = SmallBoxCounts(labels.shape, k, labels.device)
+    share, term = torch.empty_like(count), torch.empty_like(count)
+    impurity = torch.zeros_like(count)
+    for cls in classes:
+        torch.eq(labels, cls, out=counts.inner)
+        torch.div(counts(), count, out=share)
+        torch.clamp(share, min=1e-30, out=term)  # 0 log 0 = 0
+        impurity.sub_(term.log_().mul_(share))
+    return impurity
+
+
+def _impurity_large_k(labels: Tensor, classes: list, k: int) -> Tensor:
+    """Eq. 4 with cumulative-sum window counts (:class:`BoxSums`), (H, W).
+
+    Everything lives in the transposed (W, H) layout of :class:`BoxSums`
+    until the end; the cost per class does not depend on ``k``.
+    """
     count = box_count(labels.shape, k,
                       labels.device).t().contiguous().to(torch.float32)
     sums = BoxSums(labels.shape, k, torch.int32, labels.device)
     is_cls = torch.empty(labels.shape, dtype=torch.bool, device=labels.device)
     share, term = torch.empty_like(count), torch.empty_like(count)
     impurity = torch.zeros_like(count)
-    for cls in torch.nonzero(present).reshape(-1).tolist():
+    for cls in classes:
         torch.eq(labels, cls, out=is_cls)
         share.copy_(sums.transposed(is_cls)).div_(count)  # one dtype: fast
         torch.clamp(share, min=1e-30, out=term)  # 0 log 0 = 0
         impurity.sub_(term.log_().mul_(share))
-    if normalize:
-        impurity.div_(math.log(num_classes))
     return impurity.t().contiguous()
 
 
@@ -82,7 +118,8 @@ def ripu_score(probs: Tensor,
                mode: str = 'region',
                normalize: bool = True,
                use_impurity: bool = True,
-               use_uncertainty: bool = True) -> Tensor:
+               use_uncertainty: bool = True,
+               labels: Optional[Tensor] = None) -> Tensor:
     """RIPU acquisition ``A = U * P`` (RIPU, Eq. 7).
 
     * ``mode='region'`` (RA): ``U`` is the region uncertainty (Eq. 6).
@@ -100,6 +137,8 @@ def ripu_score(probs: Tensor,
             code does); a constant factor, so it never changes a ranking.
         use_impurity: Multiply by the region impurity.
         use_uncertainty: Multiply by the (region or pixel) uncertainty.
+        labels: The pseudo labels of ``probs`` if already computed (any
+            integer dtype, e.g. from :func:`compact_pseudo_labels`).
 
     Returns:
         Tensor: (H, W) float32 non-negative scores.
@@ -111,14 +150,15 @@ def ripu_score(probs: Tensor,
     if not (use_impurity or use_uncertainty):
         raise ValueError('at least one of use_impurity and use_uncertainty '
                          'must be True')
-    score = torch.ones(
-        probs.shape[1:], dtype=torch.float32, device=probs.device)
+    score = None
     if use_uncertainty:
-        entropy = pixel_entropy(probs.float(), normalize=normalize)
+        score = pixel_entropy(probs.float(), normalize=normalize)
         if mode == 'region':
-            entropy = region_uncertainty(entropy, k)
-        score.mul_(entropy)
+            score = region_uncertainty(score, k)
+        score = score.to(torch.float32)
     if use_impurity:
-        labels = pseudo_labels(probs)
-        score.mul_(region_impurity(labels, probs.shape[0], k, normalize))
+        if labels is None:
+            labels = compact_pseudo_labels(probs)
+        impurity = region_impurity(labels, probs.shape[0], k, normalize)
+        score = impurity if score is None else score.mul_(impurity)
     return score

@@ -41,9 +41,6 @@ def pixel_entropy(probs: Tensor, normalize: bool = False) -> Tensor:
 def pseudo_labels(probs: Tensor) -> Tensor:
     """Pseudo labels ``argmax_c p_c`` (the first class on ties).
 
-    Loops over classes: an argmax over the leading dimension of a large
-    (C, H, W) tensor is strided and several times slower.
-
     Args:
         probs: (C, H, W) softmax probabilities.
 
@@ -51,9 +48,26 @@ def pseudo_labels(probs: Tensor) -> Tensor:
         Tensor: (H, W) int64 labels.
     """
     check_probs(probs)
+    return compact_pseudo_labels(probs).to(torch.int64)
+
+
+def compact_pseudo_labels(probs: Tensor) -> Tensor:
+    """Pseudo labels ``argmax_c p_c`` in the smallest integer dtype.
+
+    Loops over classes: an argmax over the leading dimension of a large
+    (C, H, W) tensor is strided and several times slower, and one byte per
+    label (uint8 up to 256 classes) keeps the loop's writes small.
+
+    Args:
+        probs: (C, H, W) softmax probabilities (not checked).
+
+    Returns:
+        Tensor: (H, W) uint8 labels (int64 above 256 classes), the first
+        class on ties, as :func:`pseudo_labels`.
+    """
+    dtype = torch.uint8 if probs.shape[0] <= 256 else torch.int64
     best = probs[0].clone()
-    labels = torch.zeros(
-        probs.shape[1:], dtype=torch.int64, device=probs.device)
+    labels = torch.zeros(probs.shape[1:], dtype=dtype, device=probs.device)
     better = torch.empty(
         probs.shape[1:], dtype=torch.bool, device=probs.device)
     for cls in range(1, probs.shape[0]):
