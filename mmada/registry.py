@@ -81,7 +81,7 @@ OPTIM_WRAPPERS = Registry(
     'optim_wrapper',
     parent=MMSEG_OPTIM_WRAPPERS,
     scope='mmada',
-    locations=['mmseg.engine.optimizers'])
+    locations=['mmada.engine', 'mmseg.engine.optimizers'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS,

@@ -11,11 +11,10 @@ import sys
 # repository root instead (which also makes `mmada` importable).
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
-import logging
 
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmada.engine.optimizers.amp import check_amp_device, enable_amp, log_amp  # noqa: E402
 from mmada.engine.resume import configure_resume  # noqa: E402
 from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import (  # noqa: E402
@@ -34,7 +33,8 @@ def parse_args() -> argparse.Namespace:
         'CHECKPOINT, resume from that file')
     parser.add_argument(
         '--amp', action='store_true', default=False,
-        help='enable automatic-mixed-precision training')
+        help='enable automatic-mixed-precision training (every optimiser of the config; '
+        'bfloat16 on the CPU)')
     add_launch_args(parser)
     return parser.parse_args()
 
@@ -42,18 +42,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     cfg = load_cfg(args)
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.',
-                      logger='current', level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
     try:
+        if args.amp:  # every optimiser of the config, one or an OptimWrapperDict
+            log_amp(enable_amp(cfg))
+        check_amp_device(cfg)
         configure_resume(cfg, args.resume)
         prepare_cfg(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
