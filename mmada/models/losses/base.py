@@ -56,6 +56,10 @@ class BaseDomainLoss(nn.Module):
       ``forward(source=dict(seg_logits=...), target=dict(seg_logits=...))``;
       logged as ``{loss_name}`` (no prefix). It needs a two-domain batch.
 
+    Inputs named in the class attribute ``optional_inputs`` may be ``None``
+    (e.g. the online outputs of a domain that acquires nothing); the other
+    inputs are refused when missing.
+
     Which domains a loss accepts is the class attribute ``domains``:
     per-domain losses keep the default ``('source', 'target')``; a
     cross-domain loss sets ``domains = ('both', )`` (its ``forward`` has the
@@ -71,6 +75,7 @@ class BaseDomainLoss(nn.Module):
             so MMEngine adds it to the total loss.
     """
     default_inputs: Sequence[str] = ('seg_logits', )
+    optional_inputs: Sequence[str] = ()
     domains: Sequence[str] = ('source', 'target')
 
     def __init__(self,

@@ -256,14 +256,15 @@ class TwoDomainSegmentor(EncoderDecoder):
 
     @staticmethod
     def _loss_inputs(module: nn.Module, outputs: DomainOutputs, domain: str) -> dict:
-        missing = [n for n in module.inputs if outputs.get(n) is None]
+        optional = getattr(module, 'optional_inputs', ())
+        missing = [n for n in module.inputs if outputs.get(n) is None and n not in optional]
         if missing:
             raise RuntimeError(
                 f'{type(module).__name__} needs {domain} outputs {missing}, which this '
                 'model or batch does not produce (aux_logits needs an auxiliary_head; '
                 'gt_sem_seg and labelled_mask need LoadAnnotations in the pipeline; '
                 f'{", ".join(ONLINE_OUTPUTS)} need an online acquisition).')
-        return {n: outputs[n] for n in module.inputs}
+        return {n: outputs.get(n) for n in module.inputs}
 
     def _extra_losses(self, domain: str, outputs: DomainOutputs) -> dict:
         """Weighted extra losses configured for ``domain``."""
