@@ -6,6 +6,7 @@ from .base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, BaseDomainLoss
 from .contrastive import (class_centres, confusion_counts, confusion_rates,
                           dccm_update, gather_points, sample_indices,
                           weighted_info_nce)
+from .mcu_contrastive import MultiLevelContrastiveLoss
 from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
                           label_boundary_mask, local_consistency_loss,
                           negative_learning_loss, neighbour_mean)
@@ -16,5 +17,6 @@ __all__ = [
     'label_boundary_mask', 'neighbour_mean', 'BaseAlignment', 'SoftmaxAlignment',
     'EntropyAlignment', 'EntropyMinLoss', 'self_information_map', 'normalised_entropy',
     'entropy_min_loss', 'domain_bce', 'confusion_counts', 'confusion_rates', 'dccm_update',
-    'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points'
+    'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points',
+    'MultiLevelContrastiveLoss'
 ]
