@@ -51,6 +51,8 @@ mcu_loss_p2p = dict(mcu_loss, use_c2c=False, use_dccm=False)
 # Other models (the paper's DeepLab-v3+ row, Table IV): decoder_feats is the 256-d
 # map after sep_bottleneck.
 mcu_loss_v3plus = dict(mcu_loss, in_channels=256)
+# SYNTHIA -> Cityscapes (Table II): SYNTHIA's 16 classes (synthia_16classes.py).
+mcu_loss_synthia = dict(mcu_loss, num_classes=16)
 # The tiny CPU model of the synthetic benchmark (layer4 of the narrow ResNet-18:
 # 128 channels); its 128x256 crops hold 32768 pixels (512 feature cells), so 64
 # anchors and 512 samples per image are a small fraction of them, as in the paper's

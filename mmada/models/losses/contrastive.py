@@ -192,11 +192,13 @@ def gather_points(maps: Tensor, flat_idx: Tensor, size: Tuple[int, int],
         align_corners: As in the upsampling of the logits.
 
     Returns:
-        Tensor: (N, D) values.
+        Tensor: (N, D) values, in the dtype of ``maps``.
     """
     height, width = size
-    ys = torch.div(flat_idx, width, rounding_mode='floor').to(maps.dtype)
-    xs = (flat_idx % width).to(maps.dtype)
+    # float32 coordinates and values: half precision (AMP) cannot address
+    # every pixel of a large label grid exactly.
+    ys = torch.div(flat_idx, width, rounding_mode='floor').float()
+    xs = (flat_idx % width).float()
     if align_corners:
         gx = xs / max(width - 1, 1) * 2 - 1
         gy = ys / max(height - 1, 1) * 2 - 1
@@ -204,6 +206,6 @@ def gather_points(maps: Tensor, flat_idx: Tensor, size: Tuple[int, int],
         gx = (2 * xs + 1) / width - 1
         gy = (2 * ys + 1) / height - 1
     grid = torch.stack([gx, gy], dim=-1)[None, None]  # (1, 1, N, 2)
-    out = F.grid_sample(maps[None], grid, mode='bilinear', padding_mode='border',
+    out = F.grid_sample(maps[None].float(), grid, mode='bilinear', padding_mode='border',
                         align_corners=align_corners)
-    return out[0, :, 0].t()
+    return out[0, :, 0].t().to(maps.dtype)

@@ -158,7 +158,7 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
             raise ValueError(f'{name}: inputs must include {sorted(required)}')
         self.levels, self.use_c2c, self.use_dccm = levels, use_c2c, use_dccm
         self.dccm_form, self.beta, self.temperature = dccm_form, float(beta), temperature
-        self.num_classes = num_classes
+        self.num_classes, self.in_channels = num_classes, in_channels
         self.anchor_group_domains = tuple(anchor_group_domains)
         self.anchors_per_image, self.samples_per_image = anchors_per_image, samples_per_image
         self.seed, self.ignore_index, self.align_corners = seed, ignore_index, align_corners
@@ -187,6 +187,23 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
                     f'another image of its domain, but the {domain} batch holds {num} '
                     'image(s); set train_dataloader.batch_size >= 2 (images per domain) '
                     "or drop 'cross_image' from levels.")
+
+    def check_outputs(self, domains: Dict[str, dict]) -> None:
+        """Refuse outputs of another model than the one configured.
+
+        Raises:
+            ValueError: ``decoder_feats`` without ``in_channels`` channels or
+                ``seg_logits`` without ``num_classes`` classes.
+        """
+        for domain, out in domains.items():
+            channels, classes = out['decoder_feats'].shape[1], out['seg_logits'].shape[1]
+            if channels != self.in_channels or classes != self.num_classes:
+                raise ValueError(
+                    f'{type(self).__name__}: the {domain} decoder_feats have {channels} '
+                    f'channels and seg_logits {classes} classes, but the loss is configured '
+                    f'with in_channels={self.in_channels}, num_classes={self.num_classes}; '
+                    'set them to the model (e.g. mcu_loss_v3plus / mcu_loss_tiny in '
+                    'configs/_base_/methods/ada_mcu_contrastive.py).')
 
     def generator(self) -> torch.Generator:
         """The draws of this step: seeded by ``seed``, the step and the rank."""
@@ -344,6 +361,7 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
             image has an anchor.
         """
         domains = dict(source=source, target=target)
+        self.check_outputs(domains)
         sizes = {d: out['gt_sem_seg'].shape[0] for d, out in domains.items()}
         self.check_batch_size(sizes)
         gen = self.generator()

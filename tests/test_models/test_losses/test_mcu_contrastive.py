@@ -122,6 +122,15 @@ def test_cross_image_refuses_a_batch_of_one_and_changes_nothing():
                                                       target=hand_domain())
 
 
+def test_outputs_of_another_model_are_refused():
+    loss = hand_loss(levels=('intra_image', ))
+    dom = hand_domain()
+    dom['seg_logits'] = torch.zeros(1, 3, 1, 4)
+    with pytest.raises(ValueError, match='seg_logits 3 classes.*num_classes=2'):
+        loss(source=dom, target=hand_domain())
+    assert int(loss.num_steps) == 0
+
+
 def test_no_anchor_gives_zero_attached_to_the_graph():
     dom = hand_domain()
     dom['seg_logits'] = torch.nn.functional.one_hot(
@@ -241,3 +250,17 @@ def test_through_two_domain_segmentor_with_online_outputs():
     params = {id(p) for g in optim.optimizer.param_groups for p in g['params']}
     assert all(id(p) in params for p in module.projector.parameters())
     assert {'extra_losses.0.dccm', 'extra_losses.0.num_steps'} <= set(model.state_dict())
+
+
+
+def test_dccm_counts_are_summed_over_ranks_before_the_rates(monkeypatch):
+    # Two ranks: this one sees class 0 right twice, the other (simulated by
+    # the all-reduce) class 0 wrong twice. R from both: class 0 -> [0.5, 0.5];
+    # beta = 0.5 from I: W[0] = [0.75, 0.25]; class 1 unseen keeps [0, 1].
+    import mmada.models.losses.mcu_contrastive as mod
+    other = torch.tensor([[0., 2.], [0., 0.]], dtype=torch.float64)
+    monkeypatch.setattr(mod, 'get_world_size', lambda: 2)
+    monkeypatch.setattr(mod, 'all_reduce', lambda t: t.add_(other))
+    loss = MultiLevelContrastiveLoss(2, 2, beta=0.5)
+    loss.update_dccm(torch.tensor([[2., 0.], [0., 0.]], dtype=torch.float64))
+    torch.testing.assert_close(loss.dccm, torch.tensor([[0.75, 0.25], [0., 1.]]))
