@@ -45,6 +45,22 @@ def active_pipeline(pipeline: Sequence[dict], with_pseudo: bool = False) -> List
     return [loader if kind(t) == 'LoadAnnotations' else copy.deepcopy(t) for t in pipeline]
 
 
+def _check_rounds(label_store_dir: Optional[str], required_rounds: int) -> None:
+    """Refuse a label store with fewer committed rounds than required."""
+    if not required_rounds:
+        return
+    from mmada.active.label_store import LabelStore
+    from mmada.utils.errors import UserFacingError
+    found = LabelStore(label_store_dir).current_round \
+        if label_store_dir and LabelStore.exists(label_store_dir) else 0
+    if found < required_rounds:
+        raise UserFacingError(
+            f'ActiveTargetDataset: the label store {label_store_dir} holds {found} committed '
+            f'round(s), {required_rounds} required: run the selection that writes it first '
+            '(tools/select.py CONFIG CHECKPOINT --work-dir DIR writes DIR/active_labels), '
+            'or set label_store_dir to an existing store.')
+
+
 @DATASETS.register_module()
 class ActiveTargetDataset:
     """Wraps a target segmentation dataset with an active label store.
@@ -75,6 +91,10 @@ class ActiveTargetDataset:
             label was acquired (for units that make pseudo labels, e.g.
             :class:`~mmada.active.GridPointsUnit`); applies when the
             pipeline's ``LoadAnnotations`` is replaced.
+        required_rounds: Committed rounds the store must already hold when
+            the dataset is built (e.g. 1 for a model trained on the labels of
+            an earlier, offline selection stage); 0 for stores that grow
+            during training.
     """
 
     def __init__(self,
@@ -82,7 +102,9 @@ class ActiveTargetDataset:
                  label_store_dir: Optional[str] = None,
                  acquisition_pipeline: Sequence[dict] = (
                      dict(type='LoadImageFromFile'), dict(type='PackSegInputs')),
-                 with_pseudo: bool = False) -> None:
+                 with_pseudo: bool = False,
+                 required_rounds: int = 0) -> None:
+        _check_rounds(label_store_dir, required_rounds)
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dict(dataset, pipeline=active_pipeline(
                 dataset.get('pipeline', []), with_pseudo)))
