@@ -163,7 +163,9 @@ def markdown(args, rows, paper_rows, r101) -> str:
         '## ADA-MCU contrastive units: step-time overhead (MultiLevelContrastiveLoss)',
         '',
         f'`python tools/benchmarks/mcu_contrastive_overhead.py --iters {args.iters} '
-        f'--repeats {args.repeats} --threads {args.threads}`; {machine()}. Tiny synthetic '
+        f'--repeats {args.repeats} --threads {args.threads}'
+        f'{f" --r101 --r101-iters {args.r101_iters}" if r101 is not None else ""}`; '
+        f'{machine()}. Tiny synthetic '
         'model (DeepLab-v2 R18), 2 source + 2 target images, one step = forward, losses, '
         'backward, SGD; the baseline is the plain two-domain step (no extra loss). The '
         'contrastive loss is the Full Model (intra-image, cross-image and cross-domain '
