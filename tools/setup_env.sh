@@ -30,11 +30,12 @@ if ! "$VPY" -c 'import mmcv._ext' 2>/dev/null; then
   echo "[setup] installing mmcv 2.1.0 with compiled ops (a source build takes ~9 min on 2 cores)"
   MMCV_WITH_OPS=1 pip_install --no-build-isolation mmcv==2.1.0 'numpy<2' 'opencv-python<4.11'
 fi
-pip_install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex scikit-learn pytest matplotlib tqdm \
+pip_install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex scikit-learn scikit-image pytest \
+  matplotlib tqdm \
   'numpy<2' 'opencv-python<4.11'
 pip_install -q --no-build-isolation --no-deps -e .
 "$VPY" - <<'PY'
-import mmcv._ext, mmengine, mmseg, mmseg.models, torch  # noqa: F401
+import mmcv._ext, mmengine, mmseg, mmseg.models, skimage, torch  # noqa: F401
 print(f'[setup] torch {torch.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, '
       f'mmseg {mmseg.__version__}')
 PY

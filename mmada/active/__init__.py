@@ -9,6 +9,7 @@ from .cbda import (ClassBalancedScorer, class_budgets, class_weights,
 from .scorers import (EntropyScorer, MarginScorer, RandomScorer, RIPUScorer,
                       SoftmaxConfidenceScorer)
 from .point_units import GridPointsUnit
+from .superpixel_units import SuperpixelUnit, slic_regions
 from .units import GridPatchUnit, ImageUnit, PixelUnit, SquareRegionUnit
 
 __all__ = [
@@ -18,5 +19,5 @@ __all__ = [
     'GridPatchUnit', 'GridPointsUnit', 'ImageUnit', 'PerImageAllocator', 'GlobalTopNAllocator',
     'Budget', 'pixels_per_image', 'MultiAnchorScorer', 'class_feature_vector',
     'dual_domain_distance', 'kmeans_anchors', 'nearest_anchor_distance', 'goal_distribution', 'class_budgets', 'class_weights',
-    'weight_scores', 'imbalance_score'
+    'weight_scores', 'imbalance_score', 'SuperpixelUnit', 'slic_regions'
 ]

@@ -10,7 +10,7 @@ piece (registry ``mmada.registry.ACQUISITIONS``)::
         outputs = model outputs named in scorer.inputs     # e.g. probs, aux_probs, feats
         score   = scorer(**outputs, ctx=ctx)               # (H, W), higher = query first
         allocator.begin_image(index, shape)
-        scores, positions = unit.greedy(score, excluded, allocator.max_units())
+        scores, positions = unit.select(score, excluded, allocator.max_units(), ctx)
         allocator.push(index, scores, positions, unit.cost(positions, shape, ctx))
     picks = merge of the ranks' allocators, .result()       # decided once, on rank 0
     for every picked unit: label unit.footprint(...), exclude unit.exclusion(...),
@@ -29,7 +29,7 @@ piece (registry ``mmada.registry.ACQUISITIONS``)::
 * Oracles (:mod:`mmada.active.oracles`) answer the queries.
 """
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -85,12 +85,35 @@ class ImageContext:
             numbers take a fresh generator from :meth:`rng`.
         memo: Maps derived from this image's outputs, shared by the pieces
             that score it (see :meth:`derived`).
+        image_loader: ``fn() -> (3, H, W) uint8 RGB`` image at label
+            resolution; the engine gives every context one (read from disk
+            only when a piece calls :meth:`image`).
     """
     index: int
     labelled: Tensor
     generator: torch.Generator
     seed: int = 0
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+    image_loader: Optional[Callable[[], Tensor]] = field(default=None, repr=False,
+                                                          compare=False)
+
+    def image(self) -> Tensor:
+        """The image itself, for pieces that look at pixels (e.g. superpixels).
+
+        Loaded once per context, on the rank that scores the image and again
+        on rank 0 when it turns the picks into footprints (the same file, so
+        anything computed from it is the same on both).
+
+        Returns:
+            Tensor: (3, H, W) uint8 RGB image, H x W being the label shape.
+        """
+        if 'image' not in self.memo:
+            if self.image_loader is None:
+                raise ValueError(f'the context of image {self.index} has no image: pieces that '
+                                 'need the image run inside an acquisition round '
+                                 '(AcquisitionRound), which provides it')
+            self.memo['image'] = self.image_loader()
+        return self.memo['image']
 
     def derived(self, name: str, source: Tensor, fn) -> Tensor:
         """``fn(source)``, computed once per image and source tensor.
@@ -221,6 +244,25 @@ class BaseUnit:
             positions (n,) int64 of the picked units, ``n <= max_units``.
         """
         raise NotImplementedError
+
+    def select(self, score: Tensor, excluded: Tensor, max_units: int,
+               ctx: ImageContext) -> Tuple[Tensor, Tensor]:
+        """What the round engine calls: :meth:`greedy` with the image's context.
+
+        Units whose regions depend on the image (superpixels) or on other
+        per-image inputs override this to read them from ``ctx`` (e.g.
+        ``ctx.image()``); the default ignores it.
+
+        Args:
+            score: (H, W) float score map.
+            excluded: (H, W) bool, positions that may not be picked as units.
+            max_units: Maximum number of units to return.
+            ctx: The image's context.
+
+        Returns:
+            tuple[Tensor, Tensor]: As :meth:`greedy`.
+        """
+        return self.greedy(score, excluded, max_units)
 
     def footprint(self, positions: Tensor, shape: Sequence[int],
                   ctx: Optional[ImageContext] = None) -> Tensor:

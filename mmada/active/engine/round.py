@@ -11,6 +11,7 @@ Used by :class:`~mmada.engine.hooks.ActiveLearningHook` (during training) and
 import math
 import time
 from contextlib import contextmanager
+from functools import partial
 from typing import Dict, Iterator, Optional, Tuple
 
 import numpy as np
@@ -31,12 +32,39 @@ def image_seed(seed: int, round_index: int, idx: int) -> int:
     return int(np.random.SeedSequence([seed, round_index, idx]).generate_state(1)[0])
 
 
-def image_context(seed: int, round_index: int, idx: int, labelled: torch.Tensor) -> ImageContext:
-    """The :class:`ImageContext` of image ``idx`` (the same on every rank)."""
+def image_context(seed: int, round_index: int, idx: int, labelled: torch.Tensor,
+                  image_path: Optional[str] = None) -> ImageContext:
+    """The :class:`ImageContext` of image ``idx`` (the same on every rank).
+
+    Args:
+        seed: The schedule's seed.
+        round_index: 1-based round.
+        idx: Absolute dataset index.
+        labelled: (H, W) bool pixels labelled before this round.
+        image_path: The image file; ``ctx.image()`` reads it when a piece asks.
+    """
     value = image_seed(seed, round_index, idx)
     g = torch.Generator()
     g.manual_seed(value)
-    return ImageContext(index=idx, labelled=labelled, generator=g, seed=value)
+    loader = None if image_path is None else partial(read_rgb, image_path)
+    return ImageContext(index=idx, labelled=labelled, generator=g, seed=value,
+                        image_loader=loader)
+
+
+def read_rgb(path: str) -> torch.Tensor:
+    """An image file as a (3, H, W) uint8 RGB tensor (its full resolution).
+
+    Args:
+        path: Image file.
+
+    Returns:
+        torch.Tensor: The pixels, channels first.
+    """
+    import mmcv
+    img = mmcv.imread(path, channel_order='rgb')
+    if img is None:
+        raise UserFacingError(f'cannot read the image {path}')
+    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
 
 
 @contextmanager
@@ -181,7 +209,8 @@ class AcquisitionRound:
             key = target.dataset.key(idx)
             state = store.read(key, shape)
             labelled = torch.from_numpy(state.rounds > 0)
-            ctx = image_context(self.seed, round_index, idx, labelled)
+            ctx = image_context(self.seed, round_index, idx, labelled,
+                                target.dataset.img_path(idx))
             score = self.scorer(ctx=ctx, **{n: outputs[n] for n in self.scorer.inputs})
             if tuple(score.shape) != shape:
                 raise UserFacingError(
@@ -193,7 +222,7 @@ class AcquisitionRound:
                 # them only shortens this image's greedy sequence (same result).
                 score = score.masked_fill(score < allocator.threshold, -math.inf)
             excluded = torch.from_numpy(state.excluded).to(score.device)
-            scores, positions = self.unit.greedy(score, excluded, allocator.max_units())
+            scores, positions = _select(self.unit, score, excluded, allocator.max_units(), ctx)
             allocator.push(idx, scores, positions, costs=self.unit.cost(positions, shape, ctx))
             meta[idx] = (key, shape, self._pseudo_candidates(outputs, shape, ctx, state))
             return None
@@ -235,7 +264,8 @@ class AcquisitionRound:
             key, shape, candidates = meta[idx]
             state = store.read(key, shape)
             fresh = torch.from_numpy(state.rounds == 0)
-            ctx = image_context(self.seed, round_index, idx, ~fresh)
+            ctx = image_context(self.seed, round_index, idx, ~fresh,
+                                target.dataset.img_path(idx))
             positions = picks.get(idx, torch.zeros(0, dtype=torch.int64))
             footprint = self.unit.footprint(positions, shape, ctx).cpu()
             exclusion = self.unit.exclusion(positions, shape, ctx).cpu()
@@ -306,6 +336,15 @@ class AcquisitionRound:
         draw_class_histogram(store.class_counts(), target.dataset.metainfo['classes'],
                              osp.join(out_dir, f'class_histogram_round_{round_index:04d}.png'),
                              title=f'active labels after round {round_index}')
+
+
+def _select(unit, score, excluded, max_units: int, ctx: ImageContext):
+    """``unit.select`` (with the image's context), or ``greedy`` for units
+    written against the older interface without ``select``."""
+    select = getattr(unit, 'select', None)
+    if select is None:
+        return unit.greedy(score, excluded, max_units)
+    return select(score, excluded, max_units, ctx)
 
 
 def format_record(record: dict) -> str:
