@@ -1,8 +1,11 @@
-"""The embedded synthetic benchmark, end to end, with a readable mIoU table.
+"""The embedded synthetic benchmark, end to end, with a readable results table.
 
-``make demo`` runs this: it generates the benchmark when missing, trains each
-method with ``tools/train.py`` (one subprocess each, as a user would) and
-prints the target-val mIoU of every method side by side.
+``make demo`` runs this: it generates the benchmark when missing, trains the
+source-only model once, adapts its checkpoint with one method of every family
+(``tools/train.py``, one subprocess each, as a user would) and prints for
+each row the target-val mIoU, the labels it spent (pixels, or points for point
+supervision; percent of the target training pixels) and its wall and CPU time,
+with the load average of the machine while it ran.
 """
 import os.path as osp
 import sys
@@ -17,26 +20,63 @@ import json
 import os
 import subprocess
 import time
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# (name shown in the table, config). Source only trains first; every other
-# method adapts its checkpoint for 300 iterations (the papers pre-train on
-# source too). AdvEnt aligns without any target label; active methods label
-# 2.2% of the target training pixels in 3x3 regions over 5 rounds.
+# The method families `make demo` shows (issue 15, item 3), in table order.
+FAMILIES = ('source only', 'UDA', 'random', 'RIPU', 'CBDA', 'MADAv2', 'ADA-MCU',
+            'point supervision', 'supervised')
+
+
+class Row(NamedTuple):
+    """One row of the demo table.
+
+    Attributes:
+        name: Shown in the table.
+        family: One of ``FAMILIES``.
+        config: Config path relative to the repository root.
+        budget: The budget as the config states it (shown next to the
+            pixels it amounted to).
+        optional: Skip the row (and say so) when ``config`` is not in this
+            checkout, for a method whose configs land later.
+    """
+    name: str
+    family: str
+    config: str
+    budget: str
+    optional: bool = False
+
+
+_TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+# Source only trains first (600 iterations); every other row adapts its
+# checkpoint for 300 iterations (the papers pre-train on source too). AdvEnt
+# aligns without any target label; the region methods label 2.2 % of the
+# target training pixels in 3x3 squares over 5 rounds; MADAv2 labels 15 whole
+# images (5 % of the pool) before the first step (stage 1); point supervision
+# clicks 5 points in each of the 10 most uncertain 16x16 patches of every image.
 METHODS = [
-    ('source only', 'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'),
-    ('AdvEnt (no target label)', 'configs/uda/advent_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
-    ('random RA 2.2%', 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
-    ('RIPU RA 2.2%', 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
-    ('CBDA 2.2%', 'configs/cbda/cbda-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
-    ('supervised (all target labels)',
-     'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'),
+    Row('source only', 'source only',
+        'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py', '0'),
+    Row('AdvEnt (no target label)', 'UDA', f'configs/uda/advent_{_TAIL}', '0'),
+    Row('random RA 2.2%', 'random', f'configs/baselines/random-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('RIPU RA 2.2%', 'RIPU', f'configs/ripu/ripu-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('CBDA 2.2%', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('MADAv2 stage 1, 5% images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
+        '15 images'),
+    Row('ADA-MCU 2.2%', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-ra2.2_{_TAIL}', '2.2 % px',
+        optional=True),
+    Row('point supervision K=10 x 5 pts', 'point supervision',
+        f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
+    Row('supervised (all target labels)', 'supervised',
+        f'configs/baselines/supervised_{_TAIL}', '100 %'),
 ]
+SOURCE_ONLY = METHODS[0]
 HISTOGRAM_RUNS = ('RIPU RA 2.2%', 'CBDA 2.2%')
 CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
            'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
            'truck', 'bus', 'train', 'motorcycle', 'bicycle')
+BENCH_ROOT = osp.join(ROOT, 'data', 'synthetic')
 
 
 def last_metrics(work_dir: str) -> dict:
@@ -56,17 +96,60 @@ def work_dir_of(config: str, work_root: str) -> str:
     return osp.join(work_root, osp.splitext(osp.basename(config))[0])
 
 
-def run_all(methods, work_root: str, jobs: int, extra=()) -> dict:
+def target_train_pixels(bench_root: str = BENCH_ROOT) -> int:
+    """Pixels of the target training images (the 100 % of the percent column)."""
+    with open(osp.join(bench_root, 'meta.json')) as f:
+        meta = json.load(f)
+    return meta['num_images']['target']['train'] * meta['height'] * meta['width']
+
+
+def labels_spent(row: Row, work_dir: str, total_pixels: int) -> int:
+    """Target pixels labelled by the oracle in a finished run.
+
+    Read from the run's label store (queried pixels, void answers included:
+    the points of point supervision, every pixel of MADAv2's images); pseudo
+    labels are not counted. Supervised spends every target training pixel,
+    source only and UDA none.
+
+    Args:
+        row: The table row.
+        work_dir: Work dir of the run.
+        total_pixels: Pixels of the target training set.
+
+    Returns:
+        int: Labelled pixels.
+    """
+    from mmada.active.label_store import LabelStore
+    if row.family == 'supervised':
+        return total_pixels
+    root = osp.join(work_dir, 'active_labels')
+    if not LabelStore.exists(root):
+        return 0
+    return int(LabelStore(root).budget_spent()['pixels'])
+
+
+def _wait(proc: subprocess.Popen) -> Optional[float]:
+    """CPU seconds (user + system, children included) of a finished process,
+    ``None`` while it runs; sets ``proc.returncode``."""
+    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_all(methods: Sequence[Row], work_root: str, jobs: int, extra=()) -> Dict[str, dict]:
     """Train every method, ``jobs`` at a time (one thread each when > 1).
 
     Args:
-        methods: (name, config) pairs.
+        methods: Rows to train.
         work_root: Folder of the work dirs.
         jobs: Trainings at the same time.
         extra: Extra ``tools/train.py`` arguments.
 
     Returns:
-        dict: Final metrics (plus ``minutes``) per method name.
+        dict: Final metrics plus ``minutes`` (wall) and ``cpu_minutes`` per
+        row name, in the order of ``methods``.
     """
     env = dict(os.environ)
     if jobs > 1:  # small models scale better over processes than threads
@@ -74,50 +157,53 @@ def run_all(methods, work_root: str, jobs: int, extra=()) -> dict:
     pending, running, results = list(methods), [], {}
     while pending or running:
         while pending and len(running) < jobs:
-            name, config = pending.pop(0)
-            work_dir = work_dir_of(config, work_root)
-            cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
+            row = pending.pop(0)
+            work_dir = work_dir_of(row.config, work_root)
+            cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, row.config),
                    '--work-dir', work_dir] + list(extra)
-            print(f'[demo] start {name}: {" ".join(cmd[1:])}', flush=True)
+            print(f'[demo] start {row.name}: {" ".join(cmd[1:])}', flush=True)
             log = open(work_dir + '.log', 'w')
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                                     env=env)
-            running.append((name, work_dir, proc, log, time.time()))
+            running.append((row, work_dir, proc, log, time.time()))
         time.sleep(1)
         for item in list(running):
-            name, work_dir, proc, log, start = item
-            if proc.poll() is None:
+            row, work_dir, proc, log, start = item
+            cpu = _wait(proc)
+            if cpu is None:
                 continue
             running.remove(item)
             log.close()
             if proc.returncode != 0:
                 for other in running:
                     other[2].kill()
-                raise SystemExit(f'[demo] {name} failed; see {log.name}')
+                raise SystemExit(f'[demo] {row.name} failed; see {log.name}')
             metrics = last_metrics(work_dir)
-            metrics['minutes'] = (time.time() - start) / 60
-            results[name] = metrics
-            print(f'[demo] done {name}: mIoU {metrics.get("mIoU", float("nan")):.2f} '
-                  f'in {metrics["minutes"]:.1f} min', flush=True)
-    return {name: results[name] for name, _ in methods if name in results}
+            metrics.update(minutes=(time.time() - start) / 60, cpu_minutes=cpu / 60,
+                           work_dir=work_dir)
+            results[row.name] = metrics
+            print(f'[demo] done {row.name}: mIoU {metrics.get("mIoU", float("nan")):.2f} '
+                  f'in {metrics["minutes"]:.1f} min ({metrics["cpu_minutes"]:.1f} CPU min)',
+                  flush=True)
+    return {row.name: results[row.name] for row in methods if row.name in results}
 
 
-def draw_histograms(work_root: str, methods) -> str:
+def draw_histograms(work_root: str, methods: Sequence[Row]) -> str:
     """Class histogram of the labels acquired by RA versus CBDA."""
     from mmada.active.label_store import LabelStore
     from mmada.datasets.synthetic import NUM_CLASSES
     from mmada.visualization import draw_class_histogram
     counts = {}
-    for name, config in methods:
-        root = osp.join(work_dir_of(config, work_root), 'active_labels')
-        if name in HISTOGRAM_RUNS and LabelStore.exists(root):
-            counts[name] = LabelStore(root).class_counts()
+    for row in methods:
+        root = osp.join(work_dir_of(row.config, work_root), 'active_labels')
+        if row.name in HISTOGRAM_RUNS and LabelStore.exists(root):
+            counts[row.name] = LabelStore(root).class_counts()
     if not counts:
         return ''
     import cv2
     import numpy as np
     gt = np.zeros(NUM_CLASSES)
-    for path in glob.glob(osp.join(ROOT, 'data/synthetic/target/gtFine/train/*/*.png')):
+    for path in glob.glob(osp.join(BENCH_ROOT, 'target/gtFine/train/*/*.png')):
         gt += np.bincount(cv2.imread(path, cv2.IMREAD_UNCHANGED).ravel(), minlength=256)[:NUM_CLASSES]
     counts['all target labels'] = gt
     out = osp.join(work_root, 'class_histogram_ra_vs_cbda.png')
@@ -125,21 +211,21 @@ def draw_histograms(work_root: str, methods) -> str:
                                 title='Acquired target labels per class (2.2% budget)')
 
 
-def draw_selection(work_root: str, methods) -> str:
+def draw_selection(work_root: str, methods: Sequence[Row]) -> str:
     """CBDA Appendix A: the spread over images of the pixels labelled, RA vs DA."""
     from mmada.active.label_store import LabelStore
     from mmada.datasets.synthetic import SyntheticConfig
     from mmada.visualization import draw_selection_distribution
     size = SyntheticConfig().height * SyntheticConfig().width
     runs = {}
-    for name, config in methods:
-        root = osp.join(work_dir_of(config, work_root), 'active_labels')
-        if name in HISTOGRAM_RUNS and LabelStore.exists(root):
+    for row in methods:
+        root = osp.join(work_dir_of(row.config, work_root), 'active_labels')
+        if row.name in HISTOGRAM_RUNS and LabelStore.exists(root):
             per_image = LabelStore(root).annotated_per_image()
-            keys = glob.glob(osp.join(ROOT, 'data/synthetic/target/leftImg8bit/train/*/*.png'))
+            keys = glob.glob(osp.join(BENCH_ROOT, 'target/leftImg8bit/train/*/*.png'))
             # every pool image counts, also those that got no label (0 %)
             counts = [0] * (len(keys) - len(per_image)) + list(per_image.values())
-            runs[name] = [100.0 * c / size for c in counts]
+            runs[row.name] = [100.0 * c / size for c in counts]
     if not runs:
         return ''
     out = osp.join(work_root, 'selection_distribution_ra_vs_cbda.png')
@@ -147,47 +233,108 @@ def draw_selection(work_root: str, methods) -> str:
         runs, out, title='Pixels labelled per target image (CBDA App. A)')
 
 
-def table(results: dict) -> str:
-    """Markdown table of mIoU per method."""
-    lines = ['| method | target val mIoU | aAcc | minutes |', '|---|---:|---:|---:|']
-    for name, m in results.items():
-        lines.append(f'| {name} | {m.get("mIoU", float("nan")):.2f} | '
-                     f'{m.get("aAcc", float("nan")):.2f} | {m["minutes"]:.1f} |')
+def _labels_cell(row: Row, spent: Optional[int]) -> str:
+    if spent is None:
+        return '-'
+    return f'{spent:,} points' if row.family == 'point supervision' else f'{spent:,}'
+
+
+def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
+          skipped: Sequence[Row] = ()) -> str:
+    """Markdown table: mIoU, labels spent, share of the target pixels, time.
+
+    Args:
+        rows: Rows in table order.
+        results: Per row name: ``mIoU``, ``labelled`` (pixels), ``minutes``,
+            ``cpu_minutes`` (missing rows are left out).
+        total_pixels: Pixels of the target training set.
+        skipped: Rows whose config is not in this checkout (listed, not run).
+
+    Returns:
+        str: The table.
+    """
+    lines = ['| method | budget | target val mIoU | labelled target pixels | % of target px '
+             '| wall min | CPU min |', '|---|---|---:|---:|---:|---:|---:|']
+    for row in rows:
+        if row in skipped:
+            lines.append(f'| {row.name} | {row.budget} | not run: `{row.config}` is not in '
+                         'this checkout | | | | |')
+            continue
+        if row.name not in results:
+            continue
+        m = results[row.name]
+        spent = m.get('labelled')
+        share = '-' if spent is None else f'{100.0 * spent / total_pixels:.2f}'
+        lines.append(f'| {row.name} | {row.budget} | {m.get("mIoU", float("nan")):.2f} | '
+                     f'{_labels_cell(row, spent)} | {share} | {m["minutes"]:.1f} | '
+                     f'{m["cpu_minutes"]:.1f} |')
     return '\n'.join(lines)
+
+
+def _write(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a reader sees the old or the new file)."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def select_rows(only: Optional[List[str]]) -> List[Row]:
+    """The rows to run; ``only`` names rows (source only always runs)."""
+    names = {r.name for r in METHODS}
+    unknown = sorted(set(only or ()) - names)
+    if unknown:
+        raise SystemExit(f'--only: unknown rows {unknown}; rows are {sorted(names)}')
+    return [r for r in METHODS if r is SOURCE_ONLY or not only or r.name in only]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'demo'))
-    parser.add_argument('--only', nargs='*', help='run only these method names')
+    parser.add_argument('--only', nargs='*', help='run only these rows (and source only)')
     parser.add_argument('--jobs', type=int, default=1,
                         help='trainings run at the same time (1 thread each)')
     args = parser.parse_args()
+    rows = select_rows(args.only)
     os.makedirs(args.work_root, exist_ok=True)
     from mmada.datasets.synthetic import generate_benchmark
-    start = time.time()
-    if generate_benchmark(osp.join(ROOT, 'data', 'synthetic')):
+    start, load_start = time.time(), os.getloadavg()
+    if generate_benchmark(BENCH_ROOT):
         print(f'[demo] generated the synthetic benchmark in {time.time() - start:.0f} s')
-    methods = [(n, c) for n, c in METHODS if not args.only or n in args.only]
-    source = [m for m in methods if m == METHODS[0]]
-    adapted = [m for m in methods if m != METHODS[0]]
-    results = run_all(source, args.work_root, 1)
-    ckpt = osp.join(work_dir_of(METHODS[0][1], args.work_root), 'iter_600.pth')
+    skipped = [r for r in rows if r.optional and not osp.exists(osp.join(ROOT, r.config))]
+    for row in skipped:
+        print(f'[demo] skip {row.name}: {row.config} is not in this checkout')
+    results = run_all([SOURCE_ONLY], args.work_root, 1)
+    ckpt = osp.join(work_dir_of(SOURCE_ONLY.config, args.work_root), 'iter_600.pth')
+    adapted = [r for r in rows if r is not SOURCE_ONLY and r not in skipped]
     results.update(run_all(adapted, args.work_root, args.jobs,
                            extra=['--cfg-options', f'load_from={ckpt}']))
-    report = table(results)
-    picture = draw_histograms(args.work_root, methods)
-    spread = draw_selection(args.work_root, methods)
-    with open(osp.join(args.work_root, 'results.md'), 'w') as f:
-        f.write(report + '\n')
-    print('\nTarget (real-looking) validation set, 100 images of 128x256:\n')
+    total = target_train_pixels()
+    by_name = {r.name: r for r in rows}
+    for name, m in results.items():
+        m['labelled'] = labels_spent(by_name[name], m['work_dir'], total)
+    report = table(rows, results, total, skipped)
+    picture = draw_histograms(args.work_root, rows)
+    spread = draw_selection(args.work_root, rows)
+    minutes = (time.time() - start) / 60
+    cpu = sum(m['cpu_minutes'] for m in results.values())
+    load_end = os.getloadavg()
+    summary = (f'{minutes:.1f} min wall, {cpu:.1f} CPU min of the trainings '
+               f'({cpu / (os.cpu_count() or 1):.1f} min on {os.cpu_count()} cores if the machine '
+               f'were idle); load average (1 min) {load_start[0]:.1f} at the start, '
+               f'{load_end[0]:.1f} at the end')
+    _write(osp.join(args.work_root, 'results.md'), report + '\n\n' + summary + '\n')
+    _write(osp.join(args.work_root, 'results.json'),
+           json.dumps(dict(results=results, minutes=minutes, cpu_minutes=cpu,
+                           load_start=load_start, load_end=load_end), indent=1))
+    print(f'\nTarget (real-looking) validation set, 100 images of 128x256; '
+          f'{total:,} target training pixels:\n')
     print(report)
     if picture:
         print(f'\nClass histogram of the acquired labels: {picture}')
     if spread:
         print(f'Pixels labelled per image, RA vs CBDA (CBDA Appendix A): {spread}')
-    print(f'\n[demo] total {(time.time() - start) / 60:.1f} min; table saved to '
-          f'{osp.join(args.work_root, "results.md")}')
+    print(f'\n[demo] {summary}; table saved to {osp.join(args.work_root, "results.md")}')
 
 
 if __name__ == '__main__':
