@@ -20,7 +20,7 @@ import json
 import os
 import subprocess
 import time
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -76,7 +76,10 @@ HISTOGRAM_RUNS = ('RIPU RA 2.2%', 'CBDA 2.2%')
 CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
            'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
            'truck', 'bus', 'train', 'motorcycle', 'bicycle')
-BENCH_ROOT = osp.join(ROOT, 'data', 'synthetic')
+BENCH_ROOTS = {'default': osp.join(ROOT, 'data', 'synthetic'),
+               'hard': osp.join(ROOT, 'data', 'synthetic_hard')}
+BENCH_ROOT = BENCH_ROOTS['default']
+DEFAULT_PRESET = 'default'
 
 
 def last_metrics(work_dir: str) -> dict:
@@ -94,6 +97,34 @@ def last_metrics(work_dir: str) -> dict:
 
 def work_dir_of(config: str, work_root: str) -> str:
     return osp.join(work_root, osp.splitext(osp.basename(config))[0])
+
+
+def derive_config(row: Row, work_root: str, preset: str, seed: int,
+                  load_from: Optional[str]) -> str:
+    """The config one row trains: the row's config on the chosen preset.
+
+    Written next to the work dir by ``make benchmark``'s ``derive_config``
+    (every synthetic dataset on ``preset``, ``randomness.seed``, the
+    source-only checkpoint as ``load_from``, per-class IoU in the metrics).
+
+    Args:
+        row: The table row.
+        work_root: Folder of the work dirs.
+        preset: Synthetic preset, a key of ``BENCH_ROOTS``.
+        seed: ``randomness.seed`` of the run.
+        load_from: Source-only checkpoint; ``None`` for source only.
+
+    Returns:
+        str: Path of the written config.
+    """
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
+    try:
+        import results_synthetic as rs
+    finally:
+        sys.path.pop(0)
+    out = osp.join(work_dir_of(row.config, work_root) + '.config', osp.basename(row.config))
+    return rs.derive_config(rs.Row(row.name, row.config, row.budget), out, preset,
+                            BENCH_ROOTS[preset], seed, load_from)
 
 
 def target_train_pixels(bench_root: str = BENCH_ROOT) -> int:
@@ -138,14 +169,13 @@ def _wait(proc: subprocess.Popen) -> Optional[float]:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_all(methods: Sequence[Row], work_root: str, jobs: int, extra=()) -> Dict[str, dict]:
+def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int) -> Dict[str, dict]:
     """Train every method, ``jobs`` at a time (one thread each when > 1).
 
     Args:
-        methods: Rows to train.
+        methods: (row, config file) pairs to train.
         work_root: Folder of the work dirs.
         jobs: Trainings at the same time.
-        extra: Extra ``tools/train.py`` arguments.
 
     Returns:
         dict: Final metrics plus ``minutes`` (wall) and ``cpu_minutes`` per
@@ -157,10 +187,10 @@ def run_all(methods: Sequence[Row], work_root: str, jobs: int, extra=()) -> Dict
     pending, running, results = list(methods), [], {}
     while pending or running:
         while pending and len(running) < jobs:
-            row = pending.pop(0)
+            row, config = pending.pop(0)
             work_dir = work_dir_of(row.config, work_root)
-            cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, row.config),
-                   '--work-dir', work_dir] + list(extra)
+            cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), config,
+                   '--work-dir', work_dir]
             print(f'[demo] start {row.name}: {" ".join(cmd[1:])}', flush=True)
             log = open(work_dir + '.log', 'w')
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
@@ -185,10 +215,10 @@ def run_all(methods: Sequence[Row], work_root: str, jobs: int, extra=()) -> Dict
             print(f'[demo] done {row.name}: mIoU {metrics.get("mIoU", float("nan")):.2f} '
                   f'in {metrics["minutes"]:.1f} min ({metrics["cpu_minutes"]:.1f} CPU min)',
                   flush=True)
-    return {row.name: results[row.name] for row in methods if row.name in results}
+    return {row.name: results[row.name] for row, _ in methods if row.name in results}
 
 
-def draw_histograms(work_root: str, methods: Sequence[Row]) -> str:
+def draw_histograms(work_root: str, methods: Sequence[Row], bench_root: str) -> str:
     """Class histogram of the labels acquired by RA versus CBDA."""
     from mmada.active.label_store import LabelStore
     from mmada.datasets.synthetic import NUM_CLASSES
@@ -203,7 +233,7 @@ def draw_histograms(work_root: str, methods: Sequence[Row]) -> str:
     import cv2
     import numpy as np
     gt = np.zeros(NUM_CLASSES)
-    for path in glob.glob(osp.join(BENCH_ROOT, 'target/gtFine/train/*/*.png')):
+    for path in glob.glob(osp.join(bench_root, 'target/gtFine/train/*/*.png')):
         gt += np.bincount(cv2.imread(path, cv2.IMREAD_UNCHANGED).ravel(), minlength=256)[:NUM_CLASSES]
     counts['all target labels'] = gt
     out = osp.join(work_root, 'class_histogram_ra_vs_cbda.png')
@@ -211,18 +241,19 @@ def draw_histograms(work_root: str, methods: Sequence[Row]) -> str:
                                 title='Acquired target labels per class (2.2% budget)')
 
 
-def draw_selection(work_root: str, methods: Sequence[Row]) -> str:
+def draw_selection(work_root: str, methods: Sequence[Row], bench_root: str) -> str:
     """CBDA Appendix A: the spread over images of the pixels labelled, RA vs DA."""
     from mmada.active.label_store import LabelStore
-    from mmada.datasets.synthetic import SyntheticConfig
     from mmada.visualization import draw_selection_distribution
-    size = SyntheticConfig().height * SyntheticConfig().width
+    with open(osp.join(bench_root, 'meta.json')) as f:
+        meta = json.load(f)
+    size = meta['height'] * meta['width']
     runs = {}
     for row in methods:
         root = osp.join(work_dir_of(row.config, work_root), 'active_labels')
         if row.name in HISTOGRAM_RUNS and LabelStore.exists(root):
             per_image = LabelStore(root).annotated_per_image()
-            keys = glob.glob(osp.join(BENCH_ROOT, 'target/leftImg8bit/train/*/*.png'))
+            keys = glob.glob(osp.join(bench_root, 'target/leftImg8bit/train/*/*.png'))
             # every pool image counts, also those that got no label (0 %)
             counts = [0] * (len(keys) - len(per_image)) + list(per_image.values())
             runs[row.name] = [100.0 * c / size for c in counts]
@@ -294,32 +325,38 @@ def main() -> None:
     parser.add_argument('--only', nargs='*', help='run only these rows (and source only)')
     parser.add_argument('--jobs', type=int, default=1,
                         help='trainings run at the same time (1 thread each)')
+    parser.add_argument('--preset', default=DEFAULT_PRESET, choices=sorted(BENCH_ROOTS),
+                        help='synthetic preset (mmada/datasets/synthetic/)')
+    parser.add_argument('--seed', type=int, default=0, help='randomness.seed of every run')
     args = parser.parse_args()
     rows = select_rows(args.only)
     os.makedirs(args.work_root, exist_ok=True)
-    from mmada.datasets.synthetic import generate_benchmark
+    from mmada.datasets.synthetic import SyntheticConfig, generate_benchmark
     start, load_start = time.time(), os.getloadavg()
-    if generate_benchmark(BENCH_ROOT):
-        print(f'[demo] generated the synthetic benchmark in {time.time() - start:.0f} s')
+    bench_root = BENCH_ROOTS[args.preset]
+    if generate_benchmark(bench_root, SyntheticConfig(preset=args.preset)):
+        print(f'[demo] generated the {args.preset} synthetic benchmark in '
+              f'{time.time() - start:.0f} s')
     skipped = [r for r in rows if r.optional and not osp.exists(osp.join(ROOT, r.config))]
     for row in skipped:
         print(f'[demo] skip {row.name}: {row.config} is not in this checkout')
-    results = run_all([SOURCE_ONLY], args.work_root, 1)
+    source = derive_config(SOURCE_ONLY, args.work_root, args.preset, args.seed, None)
+    results = run_all([(SOURCE_ONLY, source)], args.work_root, 1)
     ckpt = osp.join(work_dir_of(SOURCE_ONLY.config, args.work_root), 'iter_600.pth')
-    adapted = [r for r in rows if r is not SOURCE_ONLY and r not in skipped]
-    results.update(run_all(adapted, args.work_root, args.jobs,
-                           extra=['--cfg-options', f'load_from={ckpt}']))
-    total = target_train_pixels()
+    adapted = [(r, derive_config(r, args.work_root, args.preset, args.seed, ckpt))
+               for r in rows if r is not SOURCE_ONLY and r not in skipped]
+    results.update(run_all(adapted, args.work_root, args.jobs))
+    total = target_train_pixels(bench_root)
     by_name = {r.name: r for r in rows}
     for name, m in results.items():
         m['labelled'] = labels_spent(by_name[name], m['work_dir'], total)
     report = table(rows, results, total, skipped)
-    picture = draw_histograms(args.work_root, rows)
-    spread = draw_selection(args.work_root, rows)
+    picture = draw_histograms(args.work_root, rows, bench_root)
+    spread = draw_selection(args.work_root, rows, bench_root)
     minutes = (time.time() - start) / 60
     cpu = sum(m['cpu_minutes'] for m in results.values())
     load_end = os.getloadavg()
-    summary = (f'{minutes:.1f} min wall, {cpu:.1f} CPU min of the trainings '
+    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall, {cpu:.1f} CPU min of the trainings '
                f'({cpu / (os.cpu_count() or 1):.1f} min on {os.cpu_count()} cores if the machine '
                f'were idle); load average (1 min) {load_start[0]:.1f} at the start, '
                f'{load_end[0]:.1f} at the end')
@@ -327,7 +364,7 @@ def main() -> None:
     _write(osp.join(args.work_root, 'results.json'),
            json.dumps(dict(results=results, minutes=minutes, cpu_minutes=cpu,
                            load_start=load_start, load_end=load_end), indent=1))
-    print(f'\nTarget (real-looking) validation set, 100 images of 128x256; '
+    print(f'\nTarget (real-looking) validation set of the {args.preset} preset, seed {args.seed}; '
           f'{total:,} target training pixels:\n')
     print(report)
     if picture:

@@ -89,3 +89,15 @@ def test_table_gives_pixels_points_share_and_times():
     assert 'not run' in lines[4] and rows['ADA-MCU'].config in lines[4]
     assert lines[5] == ('| point supervision K=10 x 5 pts | 50 pts/img | 20.46 | 15,000 points '
                         '| 0.15 | 1.3 | 2.0 |')
+
+
+def test_derived_config_trains_on_the_preset_with_seed_and_checkpoint(tmp_path):
+    rows = {r.family: r for r in demo.METHODS}
+    path = demo.derive_config(rows['UDA'], str(tmp_path), 'hard', 3, 'src/iter_600.pth')
+    cfg = Config.fromfile(path)
+    assert path.startswith(str(tmp_path))
+    assert cfg.randomness.seed == 3 and cfg.load_from == 'src/iter_600.pth'
+    for dataset in (cfg.train_dataloader.dataset.source, cfg.train_dataloader.dataset.target,
+                    cfg.val_dataloader.dataset):
+        assert dataset.bench_root == demo.BENCH_ROOTS['hard']
+        assert dataset.generator.preset == 'hard'
