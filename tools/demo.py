@@ -356,7 +356,8 @@ def main() -> None:
     minutes = (time.time() - start) / 60
     cpu = sum(m['cpu_minutes'] for m in results.values())
     load_end = os.getloadavg()
-    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall, {cpu:.1f} CPU min of the trainings '
+    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall, '
+               f'{cpu:.1f} CPU min of the trainings '
                f'({cpu / (os.cpu_count() or 1):.1f} min on {os.cpu_count()} cores if the machine '
                f'were idle); load average (1 min) {load_start[0]:.1f} at the start, '
                f'{load_end[0]:.1f} at the end')
