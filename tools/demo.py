@@ -54,7 +54,9 @@ _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 # aligns without any target label; the region methods label 2.2 % of the
 # target training pixels in 3x3 squares over 5 rounds; MADAv2 labels 15 whole
 # images (5 % of the pool) before the first step (stage 1); point supervision
-# clicks 5 points in each of the 10 most uncertain 16x16 patches of every image.
+# clicks 5 points in each of the 10 most uncertain 16x16 patches of every image;
+# ADA-MCU (when its configs are in the checkout) acquires 5 % of the target
+# pixels online, during training.
 METHODS = [
     Row('source only', 'source only',
         'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py', '0'),
@@ -64,7 +66,7 @@ METHODS = [
     Row('CBDA 2.2%', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
     Row('MADAv2 stage 1, 5% images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
         '15 images'),
-    Row('ADA-MCU 2.2%', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-ra2.2_{_TAIL}', '2.2 % px',
+    Row('ADA-MCU 5% (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-as-5pct_{_TAIL}', '5 % px',
         optional=True),
     Row('point supervision K=10 x 5 pts', 'point supervision',
         f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
@@ -303,6 +305,21 @@ def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
     return '\n'.join(lines)
 
 
+def previous_results(work_root: str, preset: str, seed: int) -> Dict[str, dict]:
+    """Rows of the last ``results.json`` in ``work_root`` if it ran ``preset``
+    with ``seed`` (else none)."""
+    path = osp.join(work_root, 'results.json')
+    if not osp.exists(path):
+        return {}
+    with open(path) as f:
+        last = json.load(f)
+    if (last.get('preset'), last.get('seed')) != (preset, seed):
+        print(f'[demo] --reuse: {path} ran preset {last.get("preset")} seed '
+              f'{last.get("seed")}, not {preset} seed {seed}: training every row')
+        return {}
+    return last['results']
+
+
 def _write(path: str, text: str) -> None:
     """Write ``text`` to ``path`` atomically (a reader sees the old or the new file)."""
     tmp = path + '.tmp'
@@ -330,6 +347,9 @@ def main() -> None:
     parser.add_argument('--preset', default=DEFAULT_PRESET, choices=sorted(BENCH_ROOTS),
                         help='synthetic preset (mmada/datasets/synthetic/)')
     parser.add_argument('--seed', type=int, default=0, help='randomness.seed of every run')
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep the rows of the last results.json in --work-root (same '
+                        'preset and seed) and train only the others')
     args = parser.parse_args()
     rows = select_rows(args.only)
     os.makedirs(args.work_root, exist_ok=True)
@@ -342,12 +362,18 @@ def main() -> None:
     skipped = [r for r in rows if r.optional and not osp.exists(osp.join(ROOT, r.config))]
     for row in skipped:
         print(f'[demo] skip {row.name}: {row.config} is not in this checkout')
-    source = derive_config(SOURCE_ONLY, args.work_root, args.preset, args.seed, None)
-    results = run_all([(SOURCE_ONLY, source)], args.work_root, 1)
+    reused = previous_results(args.work_root, args.preset, args.seed) if args.reuse else {}
+    if SOURCE_ONLY.name in reused:  # and so are the rows adapted from its checkpoint
+        results = {r.name: reused[r.name] for r in rows if r.name in reused}
+    else:
+        reused = {}
+        source = derive_config(SOURCE_ONLY, args.work_root, args.preset, args.seed, None)
+        results = run_all([(SOURCE_ONLY, source)], args.work_root, 1)
     ckpt = osp.join(work_dir_of(SOURCE_ONLY.config, args.work_root), 'iter_600.pth')
     adapted = [(r, derive_config(r, args.work_root, args.preset, args.seed, ckpt))
-               for r in rows if r is not SOURCE_ONLY and r not in skipped]
+               for r in rows if r.name not in results and r not in skipped]
     results.update(run_all(adapted, args.work_root, args.jobs))
+    results = {r.name: results[r.name] for r in rows if r.name in results}
     total = target_train_pixels(bench_root)
     by_name = {r.name: r for r in rows}
     for name, m in results.items():
@@ -358,15 +384,21 @@ def main() -> None:
     minutes = (time.time() - start) / 60
     cpu = sum(m['cpu_minutes'] for m in results.values())
     load_end = os.getloadavg()
-    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall, '
-               f'{cpu:.1f} CPU min of the trainings '
-               f'({cpu / (os.cpu_count() or 1):.1f} min on {os.cpu_count()} cores if the machine '
-               f'were idle); load average (1 min) {load_start[0]:.1f} at the start, '
+    lanes = max(1, min(args.jobs, os.cpu_count() or 1))
+    source_cpu = results.get(SOURCE_ONLY.name, {}).get('cpu_minutes', 0.0)
+    idle = source_cpu + (cpu - source_cpu) / lanes
+    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall'
+               + (f' ({len(results) - len(adapted)} rows from the previous run)' if reused
+                  else '') + ', '
+               f'{cpu:.1f} CPU min of the trainings (about {idle:.1f} min on an idle machine: '
+               f'source only alone, then {lanes} at a time); load average (1 min) '
+               f'{load_start[0]:.1f} at the start, '
                f'{load_end[0]:.1f} at the end')
     _write(osp.join(args.work_root, 'results.md'), report + '\n\n' + summary + '\n')
     _write(osp.join(args.work_root, 'results.json'),
-           json.dumps(dict(results=results, minutes=minutes, cpu_minutes=cpu,
-                           load_start=load_start, load_end=load_end), indent=1))
+           json.dumps(dict(results=results, preset=args.preset, seed=args.seed,
+                           minutes=minutes, cpu_minutes=cpu, load_start=load_start,
+                           load_end=load_end), indent=1))
     print(f'\nTarget (real-looking) validation set of the {args.preset} preset, seed {args.seed}; '
           f'{total:,} target training pixels:\n')
     print(report)

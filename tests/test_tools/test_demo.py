@@ -102,3 +102,13 @@ def test_derived_config_trains_on_the_preset_with_seed_and_checkpoint(tmp_path):
                     cfg.val_dataloader.dataset):
         assert dataset.bench_root == demo.BENCH_ROOTS['hard']
         assert dataset.generator.preset == 'hard'
+
+
+def test_reuse_keeps_rows_only_of_the_same_preset_and_seed(tmp_path):
+    import json
+    rows = dict(results={'source only': dict(mIoU=9.9)}, preset='default', seed=0)
+    (tmp_path / 'results.json').write_text(json.dumps(rows))
+    assert demo.previous_results(str(tmp_path), 'default', 0) == rows['results']
+    assert demo.previous_results(str(tmp_path), 'hard', 0) == {}
+    assert demo.previous_results(str(tmp_path), 'default', 1) == {}
+    assert demo.previous_results(str(tmp_path / 'none'), 'default', 0) == {}
