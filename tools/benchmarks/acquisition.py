@@ -207,18 +207,18 @@ def forward_pass(model, pool, batch_size, names=('probs', )):
     return time.perf_counter() - start
 
 
-def engine_rows(model, size, pool_size, repeats, store_dir):
+def engine_rows(model, size, pool_size, repeats, store_dir, before_batches=(1, 4)):
     """(name, batch, forward s, round s, selection / forward within the round)
     medians over ``repeats`` alternations."""
     pool = _Images(pool_size, size)
     engine_round(model, _Images(2, size), ENGINE_PIECES['RIPU RA (k=1)'], 1, store_dir)
     rows = []
-    variants = [(name, pieces, 1) for name, pieces in ENGINE_PIECES.items()]
-    variants += [(f'{name}, scoring on torch\'s threads (before)', ENGINE_PIECES[name], None)
-                 for name in ALL_THREADS]
-    for name, pieces, threads in variants:
+    variants = [(name, pieces, 1, (1, 4)) for name, pieces in ENGINE_PIECES.items()]
+    variants += [(f'{name}, scoring on torch\'s threads (before)', ENGINE_PIECES[name], None,
+                  before_batches) for name in ALL_THREADS]
+    for name, pieces, threads, batches in variants:
         names = make_scorer(pieces[0]).inputs
-        for batch in (1, 4):
+        for batch in batches:
             fwd, rnd, within = [], [], []
             for _ in range(repeats):
                 fwd.append(forward_pass(model, pool, batch, names))
@@ -259,6 +259,7 @@ def markdown(args, time_rows, engine, memory_rows, load) -> str:
         '',
         f'`python tools/benchmarks/acquisition.py --size {h} {w} --pool {args.pool} '
         f'--engine-pool {args.engine_pool} --repeats {args.repeats} '
+        f'--before-batches {" ".join(map(str, args.before_batches))} '
         f'--memory-pools {" ".join(map(str, args.memory_pools))}`; synthetic-benchmark '
         f'model (DeepLab-v2 R18 tiny) in eval mode, images of {h}x{w}, a budget of 2.2% '
         f'over 5 rounds in 3x3 squares (PA: 40 px); {machine()}; load average '
@@ -321,6 +322,8 @@ def main():
     parser.add_argument('--memory-pools', type=int, nargs='+', default=(25, 50, 100, 200))
     parser.add_argument('--engine-pool', type=int, default=16)
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--before-batches', type=int, nargs='*', default=(1, 4),
+                        help='batch sizes of the rows that score on torch\'s threads (before)')
     parser.add_argument('--out', default=None, help='markdown file to write the section into')
     parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -340,7 +343,8 @@ def main():
               f'{1000 * time_rows[-1][2]:.1f} ms', flush=True)
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        engine = engine_rows(model, (h, w), args.engine_pool, args.repeats, tmp)
+        engine = engine_rows(model, (h, w), args.engine_pool, args.repeats, tmp,
+                             tuple(args.before_batches))
     memory_rows = []
     for pool in args.memory_pools:
         out = subprocess.run([sys.executable, __file__, '--child', str(pool), '--size',
