@@ -6,6 +6,7 @@ from .budget import Budget, pixels_per_image
 from .base import BaseScorer, BaseUnit, ImageContext, RoundInfo
 from .cbda import (ClassBalancedScorer, class_budgets, class_weights,
                    goal_distribution, imbalance_score, weight_scores)
+from .online import AdaMCUOnlineAcquisition, BaseOnlineAcquisition, MCUUncertaintyScorer
 from .scorers import (EntropyScorer, MarginScorer, RandomScorer, RIPUScorer,
                       SoftmaxConfidenceScorer)
 from .point_units import GridPointsUnit
@@ -19,5 +20,6 @@ __all__ = [
     'GridPatchUnit', 'GridPointsUnit', 'ImageUnit', 'PerImageAllocator', 'GlobalTopNAllocator',
     'Budget', 'pixels_per_image', 'MultiAnchorScorer', 'class_feature_vector',
     'dual_domain_distance', 'kmeans_anchors', 'nearest_anchor_distance', 'goal_distribution', 'class_budgets', 'class_weights',
-    'weight_scores', 'imbalance_score', 'SuperpixelUnit', 'slic_regions'
+    'weight_scores', 'imbalance_score', 'SuperpixelUnit', 'slic_regions',
+    'BaseOnlineAcquisition', 'AdaMCUOnlineAcquisition', 'MCUUncertaintyScorer'
 ]

@@ -2,10 +2,11 @@ from .active_dataset import ActiveTargetDataset
 from .cityscapes import CheckedCityscapesDataset
 from .gta5 import GTA5Dataset
 from .samplers import RareClassSampler, RareClassTwoDomainSampler, rare_class_weights
+from .online_dataset import OnlineActiveTargetDataset, online_pipeline
 from .synscapes import SynscapesDataset
 from .synthia import SynthiaDataset
 from .synthetic import SyntheticCityscapesDataset, generate_benchmark, generate_scene
-from .transforms import LoadActiveLabels
+from .transforms import LoadActiveLabels, LoadOracleLabels, PackOnlineSegInputs
 from .two_domain import InfiniteTwoDomainSampler, TwoDomainDataset
 from .utils import DatasetNotFoundError
 
@@ -14,5 +15,6 @@ __all__ = [
     'SynthiaDataset', 'DatasetNotFoundError',
     'SyntheticCityscapesDataset', 'generate_benchmark', 'generate_scene',
     'InfiniteTwoDomainSampler', 'TwoDomainDataset', 'RareClassSampler',
-    'RareClassTwoDomainSampler', 'rare_class_weights'
+    'RareClassTwoDomainSampler', 'rare_class_weights', 'OnlineActiveTargetDataset', 'online_pipeline',
+    'LoadOracleLabels', 'PackOnlineSegInputs'
 ]

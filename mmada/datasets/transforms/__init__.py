@@ -1,3 +1,4 @@
 from .active_labels import LoadActiveLabels
+from .online_oracle import LoadOracleLabels, PackOnlineSegInputs
 
-__all__ = ['LoadActiveLabels']
+__all__ = ['LoadActiveLabels', 'LoadOracleLabels', 'PackOnlineSegInputs']

@@ -7,6 +7,7 @@ from .contrastive import (class_centres, confusion_counts, confusion_rates,
                           dccm_update, gather_points, sample_indices,
                           weighted_info_nce)
 from .mcu_contrastive import MultiLevelContrastiveLoss
+from .pseudo_label import PseudoLabelCELoss, pseudo_label_ce
 from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
                           label_boundary_mask, local_consistency_loss,
                           negative_learning_loss, neighbour_mean)
@@ -18,5 +19,6 @@ __all__ = [
     'EntropyAlignment', 'EntropyMinLoss', 'self_information_map', 'normalised_entropy',
     'entropy_min_loss', 'domain_bce', 'confusion_counts', 'confusion_rates', 'dccm_update',
     'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points',
-    'MultiLevelContrastiveLoss'
+    'MultiLevelContrastiveLoss',
+    'PseudoLabelCELoss', 'pseudo_label_ce'
 ]

@@ -64,6 +64,7 @@ class TwoDomainSegmentor(EncoderDecoder):
                   _extract_domains()      # backbone, one pass when sizes match
                   _forward_heads()        # decode (+ aux) logits, decoder_feats
                   _domain_outputs()       # + labels, labelled mask
+                online_acquisition()      # optional: labels acquired in the step
                 losses_from_outputs()     # losses from those outputs
                   _supervised_losses()    # CE on labelled pixels, per domain
                   _extra_losses()         # configured loss modules per domain
@@ -79,6 +80,12 @@ class TwoDomainSegmentor(EncoderDecoder):
     * ``extra_losses``: registered :class:`~mmada.models.losses.BaseDomainLoss`
       modules, each naming its domain (or ``'both'``), the outputs it needs
       and its weight.
+    * ``online_acquisition``: a registered
+      :class:`~mmada.active.online.BaseOnlineAcquisition` (registry
+      ``ACQUISITIONS``) called in training between the two halves, on the
+      detached outputs: it acquires labels inside the step (ADA-MCU) and
+      fills the target's labels and the online outputs
+      (:data:`~mmada.models.losses.ONLINE_OUTPUTS`).
 
     When both domains have the same input size they share one backbone pass
     (BatchNorm is frozen in the paper models, so this equals two passes), and
@@ -93,6 +100,7 @@ class TwoDomainSegmentor(EncoderDecoder):
             unsupervised adaptation ``target=0``, which also lets the target
             pipeline skip ``LoadAnnotations``).
         default_domain: Domain of a plain (single-tensor) training batch.
+        online_acquisition: Config of an online acquisition (see above).
         **kwargs: Arguments of :class:`mmseg.models.EncoderDecoder`.
     """
 
@@ -100,6 +108,7 @@ class TwoDomainSegmentor(EncoderDecoder):
                  extra_losses: Sequence[dict] = (),
                  domain_loss_weights: Optional[Dict[str, float]] = None,
                  default_domain: str = 'source',
+                 online_acquisition: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.extra_losses = nn.ModuleList(MODELS.build(c) for c in extra_losses)
@@ -114,6 +123,11 @@ class TwoDomainSegmentor(EncoderDecoder):
             _check_avg_non_ignore(head, 'TwoDomainSegmentor.auxiliary_head')
         self.requested_outputs: Set[str] = set()
         self.request_outputs(name for m in self.extra_losses for name in m.inputs)
+        self.online_acquisition = None
+        if online_acquisition is not None:
+            from mmada.registry import ACQUISITIONS
+            self.online_acquisition = ACQUISITIONS.build(online_acquisition)
+            self.online_acquisition.check_segmentor(self)
 
     def request_outputs(self, names) -> None:
         """Ask :meth:`forward_domains` to compute optional outputs.
@@ -327,6 +341,8 @@ class TwoDomainSegmentor(EncoderDecoder):
         """:meth:`loss` plus the outputs it was computed from."""
         inputs, data_samples = self._as_domains(inputs, data_samples)
         outputs = self.forward_domains(inputs, data_samples)
+        if self.online_acquisition is not None and self.training:
+            self.online_acquisition(self, outputs, data_samples)
         return self.losses_from_outputs(outputs, data_samples), outputs
 
     def loss(self, inputs: DomainInputs, data_samples) -> dict:
