@@ -94,6 +94,10 @@ def test_equal_count_sampling_hand_example():
     # An empty group means nothing is sampled from any group.
     none = equal_count_sample(groups, groups != 0, ('high', 'medium'), 10, 1.0, g)
     assert [len(v) for v in none.values()] == [0, 0]
+    # An empty G_l (pseudo labels only) does not stop the labelled groups.
+    no_low = equal_count_sample(groups, groups != 2, ('high', 'medium', 'low'), 10, 1.0, g,
+                                count_groups=('high', 'medium'))
+    assert [len(v) for v in no_low.values()] == [4, 4, 0]
     # No cap ("AL w/o AS"): every candidate of each group, in random order.
     every = equal_count_sample(groups, cand, ('high', 'low'), None, 1.0, g)
     assert sorted(every['high'].tolist()) == [2, 3]

@@ -112,12 +112,16 @@ def uncertainty_groups(score: Tensor, pi_high: float, pi_low: float) -> Tensor:
 
 def equal_count_sample(groups: Tensor, candidates: Tensor, names: Sequence[str],
                        max_per_group: Optional[int], fraction: float = 1.0,
-                       generator: Optional[torch.Generator] = None
+                       generator: Optional[torch.Generator] = None,
+                       count_groups: Optional[Sequence[str]] = None
                        ) -> Dict[str, Tensor]:
     """The same number of random candidate pixels from each named group.
 
     ``k = min(max_per_group, ceil(fraction * min_g |G_g|))`` where ``|G_g|``
-    counts the candidates of group ``g``; ``max_per_group=None`` takes every
+    counts the candidates of group ``g`` over ``count_groups`` (default: all
+    ``names``); a group outside ``count_groups`` gives at most ``k`` pixels
+    but never lowers ``k`` (an empty G_l must not stop the ground truth of
+    G_h and G_m). ``max_per_group=None`` takes every
     candidate of every group instead, in random order (no equal count: the
     paper's "AL w/o AS").
 
@@ -130,6 +134,7 @@ def equal_count_sample(groups: Tensor, candidates: Tensor, names: Sequence[str],
         fraction: Share of the smallest group that is sampled (the paper's
             footnote 3 samples half of G_h: 0.5).
         generator: Random generator (CPU) of the draw.
+        count_groups: Groups whose sizes set ``k``.
 
     Returns:
         dict[str, Tensor]: Per group, the flat indices (int64, random order,
@@ -145,7 +150,9 @@ def equal_count_sample(groups: Tensor, candidates: Tensor, names: Sequence[str],
              for n in names}
     if not pools:
         return {}
-    smallest = min(len(p) for p in pools.values())
+    counted = [n for n in (names if count_groups is None else count_groups) if n in pools]
+    smallest = min(len(pools[n]) for n in counted) if counted else \
+        min(len(p) for p in pools.values())
     k = None if max_per_group is None else min(
         int(max_per_group), math.ceil(fraction * smallest - 1e-9))
     out = {}

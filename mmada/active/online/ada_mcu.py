@@ -229,7 +229,8 @@ class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
             taken = torch.from_numpy(acquired).to(origin.device)[origin.clamp_min(0)]
             candidates = valid & ~taken
             picks = equal_count_sample(groups[b], candidates, names, self.samples_per_image,
-                                       self.sample_fraction, self._generator(rank, b))
+                                       self.sample_fraction, self._generator(rank, b),
+                                       count_groups=label_names or None)
             positions = torch.cat([picks[n] for n in label_names]) if label_names else \
                 torch.zeros(0, dtype=torch.long, device=groups.device)
             ori = origin.reshape(-1)[positions].cpu().numpy()
