@@ -289,6 +289,9 @@ class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
             valid = origin >= 0
             gt[b][valid] = table[origin[valid]]
             self.oracle.forget(sample)
+            if 'gt_sem_seg' in sample:  # the samples say the same as the outputs
+                h, w = sample.gt_sem_seg.shape
+                sample.gt_sem_seg.data = gt[b, :h, :w][None].clone()
         out['gt_sem_seg'] = gt
         out['labelled_mask'] = gt != ignore
 
