@@ -44,7 +44,8 @@ def test_only_queried_labels_reach_the_losses(tmp_path, bench_root):
     cfg = tiny_config(
         ADA_MCU, str(tmp_path), bench_root, max_iters=6, checkpoint_interval=6,
         custom_imports=dict(imports=['tests.helpers.online_record']),
-        **{HOOK: online_hooks(2, dict(type='RecordTargetMetaHook'))})
+        **{'model.online_acquisition.samples_per_image': 64,
+           HOOK: online_hooks(2, dict(type='RecordTargetMetaHook'))})
     c = Config.fromfile(cfg)
     c.model.extra_losses = list(c.model.extra_losses) + [
         dict(type='RecordTargetLabelsLoss', domain='target')]
@@ -84,7 +85,8 @@ def test_only_queried_labels_reach_the_losses(tmp_path, bench_root):
 def test_sigkill_mid_epoch_resumes_to_the_same_store(tmp_path, bench_root):
     # 12 target images, 2 per iteration: epochs end at iterations 6, 12.
     # Commits every iteration; checkpoints at 4 and 8; killed after 7.
-    opts = {'model.online_acquisition.decay_every': 'epoch', 'model.online_acquisition.decay': 0.5,
+    acq = 'model.online_acquisition.'
+    opts = {acq + 'decay_every': 'epoch', acq + 'decay': 0.5, acq + 'samples_per_image': 64,
             HOOK: online_hooks(1), 'custom_imports': dict(imports=['tests.helpers.kill_hook'])}
     full_cfg = tiny_config(ADA_MCU, str(tmp_path / 'a'), bench_root, max_iters=10,
                            checkpoint_interval=4, **opts)

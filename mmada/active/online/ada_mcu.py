@@ -24,7 +24,9 @@ class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
     main and auxiliary heads, its group (high ``S >= pi_high``, low
     ``S < pi_low``, medium between), and per image the same number of random
     unlabelled pixels from each group of the current phase of Algorithm 1
-    (:class:`AdaptiveSamplingSchedule`): sampled G_h / G_m pixels get ground
+    (:class:`AdaptiveSamplingSchedule`): ``k`` is set by the phase's first
+    labelled group (G_h in phase 1: half of it, footnote 3; G_m in phase 2),
+    the other groups give up to ``k``; sampled G_h / G_m pixels get ground
     truth from the online oracle, sampled G_l pixels the current prediction
     as pseudo labels. ``pi_high`` decays by ``decay`` per target epoch while
     fewer than half the budget is labelled.
@@ -230,7 +232,7 @@ class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
             candidates = valid & ~taken
             picks = equal_count_sample(groups[b], candidates, names, self.samples_per_image,
                                        self.sample_fraction, self._generator(rank, b),
-                                       count_groups=label_names or None)
+                                       count_groups=label_names[:1] or None)
             positions = torch.cat([picks[n] for n in label_names]) if label_names else \
                 torch.zeros(0, dtype=torch.long, device=groups.device)
             ori = origin.reshape(-1)[positions].cpu().numpy()
