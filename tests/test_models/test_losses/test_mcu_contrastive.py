@@ -264,3 +264,23 @@ def test_dccm_counts_are_summed_over_ranks_before_the_rates(monkeypatch):
     loss = MultiLevelContrastiveLoss(2, 2, beta=0.5)
     loss.update_dccm(torch.tensor([[2., 0.], [0., 0.]], dtype=torch.float64))
     torch.testing.assert_close(loss.dccm, torch.tensor([[0.75, 0.25], [0., 1.]]))
+
+
+# --------------------------------------------------------------------------
+# The Table V / VI configs
+# --------------------------------------------------------------------------
+TABLE_VI = 'configs/ada_mcu/ada-mcu{}_deeplabv2_r101_1xb2-40k_gta2cs-1280x640_20pct.py'
+
+
+@pytest.mark.parametrize('variant,levels,c2c,dccm', [
+    ('-mcui', ('intra_image', 'cross_image'), False, False),  # AL (w MCU_i)
+    ('-p2p', ('intra_image', 'cross_image', 'cross_domain'), False, False),  # AL (w p2p)
+    ('-mcud', ('intra_image', 'cross_image', 'cross_domain'), True, False),  # MCU_d = p2p+c2c
+    ('', ('intra_image', 'cross_image', 'cross_domain'), True, True),  # Full Model
+])
+def test_table_vi_configs_switch_levels_c2c_and_dccm(variant, levels, c2c, dccm):
+    cfg = Config.fromfile(osp.join(ROOT, TABLE_VI.format(variant)))
+    pseudo, mcu = cfg.model.extra_losses
+    assert pseudo.type == 'PseudoLabelCELoss' and mcu.type == 'MultiLevelContrastiveLoss'
+    assert (tuple(mcu.levels), mcu.use_c2c, mcu.use_dccm) == (levels, c2c, dccm)
+    assert cfg.model.online_acquisition.budget.value == 0.2  # Table VI: 20 %
