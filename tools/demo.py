@@ -55,8 +55,8 @@ _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 # target training pixels in 3x3 squares over 5 rounds; MADAv2 labels 15 whole
 # images (5 % of the pool) before the first step (stage 1); point supervision
 # clicks 5 points in each of the 10 most uncertain 16x16 patches of every image;
-# ADA-MCU (when its configs are in the checkout) acquires 5 % of the target
-# pixels online, during training.
+# ADA-MCU (the full model: online acquisition, contrastive units, DCCM)
+# acquires 2.2 % of the target pixels online, during training.
 METHODS = [
     Row('source only', 'source only',
         'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py', '0'),
@@ -66,7 +66,7 @@ METHODS = [
     Row('CBDA 2.2%', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
     Row('MADAv2 stage 1, 5% images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
         '15 images'),
-    Row('ADA-MCU 5% (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-as-5pct_{_TAIL}', '5 % px',
+    Row('ADA-MCU 2.2% (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}', '2.2 % px',
         optional=True),
     Row('point supervision K=10 x 5 pts', 'point supervision',
         f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
