@@ -20,10 +20,12 @@ point_sup_acquisition_pipeline = [
     dict(type='PackSegInputs'),
 ]
 # G2's target: ActiveTargetDataset turns LoadAnnotations into
-# LoadActiveLabels (points + pseudo labels, 255 elsewhere).
+# LoadActiveLabels (points + pseudo labels at 2048x1024, 255 elsewhere);
+# SparseLabelResize keeps every point at 1024x512 (a nearest-neighbour Resize
+# keeps only those at even coordinates, a quarter of them).
 point_sup_target_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=point_sup_target_scale, keep_ratio=False),
+    dict(type='SparseLabelResize', scale=point_sup_target_scale, keep_ratio=False),
     dict(type='PackSegInputs'),
 ]
