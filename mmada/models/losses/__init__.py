@@ -2,11 +2,14 @@
 from .adversarial import (BaseAlignment, EntropyAlignment, EntropyMinLoss,
                           SoftmaxAlignment, domain_bce, entropy_min_loss,
                           normalised_entropy, self_information_map)
+from .anchor_alignment import (SoftAnchorAlignmentLoss, anchor_distances,
+                               class_mean_vectors, ema_update_nearest, soft_anchor_loss)
 from .base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, BaseDomainLoss
 from .contrastive import (class_centres, confusion_counts, confusion_rates,
                           dccm_update, gather_points, sample_indices,
                           weighted_info_nce)
 from .mcu_contrastive import MultiLevelContrastiveLoss
+from .ohem import OHEMCrossEntropyLoss, ohem_cross_entropy, ohem_kept_mask
 from .pseudo_label import PseudoLabelCELoss, pseudo_label_ce
 from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
                           label_boundary_mask, local_consistency_loss,
@@ -20,5 +23,8 @@ __all__ = [
     'entropy_min_loss', 'domain_bce', 'confusion_counts', 'confusion_rates', 'dccm_update',
     'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points',
     'MultiLevelContrastiveLoss',
-    'PseudoLabelCELoss', 'pseudo_label_ce'
+    'PseudoLabelCELoss', 'pseudo_label_ce',
+    'OHEMCrossEntropyLoss', 'ohem_kept_mask',
+    'ohem_cross_entropy', 'SoftAnchorAlignmentLoss', 'soft_anchor_loss', 'ema_update_nearest',
+    'anchor_distances', 'class_mean_vectors'
 ]
