@@ -68,10 +68,12 @@ def _check_load_from(cfg: Config) -> None:
         if has_checkpoints(cfg.get('work_dir', '')):
             return  # continues from the work dir; load_from is not read
     if not osp.exists(path):
+        made_by = cfg.get('load_from_made_by')  # a stage config names the command
+        how = (f'It is made by: {made_by}' if made_by else 'Train the model it comes from '
+               "first (a source-free config needs its source-only run)")
         raise UserFacingError(
             f'load_from checkpoint {path} does not exist (looked for '
-            f'{osp.abspath(path)}). Train the model it comes from first (a '
-            "source-free config needs its source-only run), or set "
+            f'{osp.abspath(path)}). {how}; or set '
             '--cfg-options load_from=/path/to/checkpoint.pth.')
 
 

@@ -1,5 +1,7 @@
 from .active_learning_hook import ActiveLearningHook
+from .anchor_init_hook import TargetAnchorInitHook
 from .online_acquisition_hook import OnlineAcquisitionHook
 from .signal_checkpoint_hook import CheckpointOnSignalHook
 
-__all__ = ['ActiveLearningHook', 'OnlineAcquisitionHook', 'CheckpointOnSignalHook']
+__all__ = ['ActiveLearningHook', 'OnlineAcquisitionHook', 'CheckpointOnSignalHook',
+           'TargetAnchorInitHook']

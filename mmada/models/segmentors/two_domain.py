@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmada.registry import MODELS
+from ..batch_steps import build_batch_steps
 from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS
 from ..utils import decode_head_features
 
@@ -60,7 +61,8 @@ class TwoDomainSegmentor(EncoderDecoder):
     also runs under MMEngine's DDP wrapper. It has two halves that a subclass
     or a wrapping model (e.g. :class:`AdversarialSegmentor`) reuses::
 
-        loss(): forward_domains()         # named outputs per domain
+        loss(): batch_steps               # teachers, mixers (may add domains)
+                forward_domains()         # named outputs per domain
                   _extract_domains()      # backbone, one pass when sizes match
                   _forward_heads()        # decode (+ aux) logits, decoder_feats
                   _domain_outputs()       # + labels, labelled mask
@@ -101,6 +103,10 @@ class TwoDomainSegmentor(EncoderDecoder):
             pipeline skip ``LoadAnnotations``).
         default_domain: Domain of a plain (single-tensor) training batch.
         online_acquisition: Config of an online acquisition (see above).
+        batch_steps: Configs of :class:`~mmada.models.batch_steps.BaseBatchStep`
+            modules (teachers, mixers) run in order on the training batch
+            before the forward, in ``loss()`` only; a domain a step adds
+            needs its entry in ``domain_loss_weights``.
         **kwargs: Arguments of :class:`mmseg.models.EncoderDecoder`.
     """
 
@@ -109,6 +115,7 @@ class TwoDomainSegmentor(EncoderDecoder):
                  domain_loss_weights: Optional[Dict[str, float]] = None,
                  default_domain: str = 'source',
                  online_acquisition: Optional[dict] = None,
+                 batch_steps: Sequence[dict] = (),
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.extra_losses = nn.ModuleList(MODELS.build(c) for c in extra_losses)
@@ -128,6 +135,7 @@ class TwoDomainSegmentor(EncoderDecoder):
             from mmada.registry import ACQUISITIONS
             self.online_acquisition = ACQUISITIONS.build(online_acquisition)
             self.online_acquisition.check_segmentor(self)
+        self.batch_steps = build_batch_steps(batch_steps, self)
 
     def request_outputs(self, names) -> None:
         """Ask :meth:`forward_domains` to compute optional outputs.
@@ -340,6 +348,8 @@ class TwoDomainSegmentor(EncoderDecoder):
                          ) -> Tuple[dict, Dict[str, DomainOutputs]]:
         """:meth:`loss` plus the outputs it was computed from."""
         inputs, data_samples = self._as_domains(inputs, data_samples)
+        for step in self.batch_steps:  # teachers, mixers: may change or add domains
+            inputs, data_samples = step(self, inputs, data_samples)
         outputs = self.forward_domains(inputs, data_samples)
         if self.online_acquisition is not None and self.training:
             self.online_acquisition(self, outputs, data_samples)

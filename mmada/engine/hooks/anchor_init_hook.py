@@ -1,0 +1,108 @@
+"""Start MADAv2's target-anchor memory from the loaded model (Algorithm 1, step 7)."""
+import os
+import os.path as osp
+
+import numpy as np
+import torch
+from mmengine.dist import broadcast, is_main_process
+from mmengine.hooks import Hook
+
+from mmada.registry import HOOKS
+from mmada.utils.errors import UserFacingError
+from .active_learning_hook import find_active_dataset
+
+ANCHOR_FILE = 'stage2_target_anchors.npz'
+
+
+def _anchor_losses(model):
+    from mmada.models.losses import SoftAnchorAlignmentLoss
+    return [m for m in model.modules() if isinstance(m, SoftAnchorAlignmentLoss)]
+
+
+@HOOKS.register_module()
+class TargetAnchorInitHook(Hook):
+    """k-means target anchors for :class:`SoftAnchorAlignmentLoss` before training.
+
+    Before the first step of a run whose anchor losses hold no anchors yet
+    (a fresh stage 2 that loaded the stage-1 model with ``load_from``; a
+    resumed run restores them from the checkpoint and skips this), one pass
+    over the target pool with the loaded model gives every image its
+    class-wise vector under the model's prediction (MADAv2 Eq. 4, the
+    vectors :class:`~mmada.active.MultiAnchorScorer` clusters), and k-means
+    (scikit-learn, seeded, every vector) gives each loss its anchors. Rank 0
+    clusters and broadcasts; the anchors are also written to
+    ``<work_dir>/anchors/stage2_target_anchors.npz`` (key ``target``).
+
+    Args:
+        seed: k-means seed.
+        kmeans_iters: k-means iterations (20, the authors' code).
+        min_pixels: Fewest feature pixels that give a class its row.
+        batch_size: Images per forward of the pass.
+    """
+    priority = 'LOW'
+
+    def __init__(self, seed: int = 0, kmeans_iters: int = 20, min_pixels: int = 10,
+                 batch_size: int = 1) -> None:
+        self.seed, self.kmeans_iters = int(seed), int(kmeans_iters)
+        self.min_pixels, self.batch_size = int(min_pixels), int(batch_size)
+
+    def _vectors(self, runner) -> np.ndarray:
+        from mmada.active.anchors import class_feature_vector, prediction_at
+        from mmada.active.engine import PoolPass, TargetPool
+        dataset = find_active_dataset(runner.train_dataloader.dataset)
+        if dataset is None:
+            raise UserFacingError('TargetAnchorInitHook needs an ActiveTargetDataset in '
+                                  'train_dataloader (the target of a TwoDomainDataset).')
+
+        def vector(idx, out):
+            pred = prediction_at(out['probs'], out['feats'].shape[1:])
+            return class_feature_vector(out['feats'], pred, out['probs'].shape[0],
+                                        self.min_pixels).cpu().numpy()
+        model = runner.model
+        training = model.training
+        model.eval()
+        try:
+            kept = PoolPass(model, self.batch_size).run(TargetPool(dataset), ['feats', 'probs'],
+                                                        vector, title='target anchor pass')
+        finally:
+            model.train(training)
+        return np.stack(list(PoolPass.gather(kept).values()))
+
+    def before_train(self, runner) -> None:
+        """Cluster the target vectors into every uninitialised anchor memory."""
+        from mmada.active.anchors import kmeans_anchors
+        losses = [m for m in _anchor_losses(runner.model) if not bool(m.initialised)]
+        if not losses:
+            return
+        vectors = self._vectors(runner)
+        for loss in losses:
+            if vectors.shape[1] != loss.dim:
+                raise UserFacingError(
+                    f'TargetAnchorInitHook: the model gives {vectors.shape[1]}-d image vectors, '
+                    f'{type(loss).__name__} expects {loss.dim} (num_classes x feat_channels = '
+                    f'{loss.num_classes} x {loss.feat_channels}): fix the loss config.')
+            device = loss.anchors.device
+            anchors = torch.zeros_like(loss.anchors, device='cpu')
+            if is_main_process():
+                anchors = torch.from_numpy(kmeans_anchors(
+                    vectors, loss.anchors.shape[0], self.seed, self.kmeans_iters))
+            anchors = anchors.to(device)
+            broadcast(anchors, 0)
+            loss.set_anchors(anchors)
+        runner.logger.info(f'TargetAnchorInitHook: {len(losses)} anchor memories of '
+                           f'{tuple(losses[0].anchors.shape)} from {len(vectors)} target images')
+        self._save(runner.work_dir, losses[0].anchors)
+
+    @staticmethod
+    def _save(work_dir: str, anchors: torch.Tensor) -> None:
+        """Write the anchors for users to inspect (rank 0, atomic)."""
+        if not is_main_process():
+            return
+        folder = osp.join(work_dir, 'anchors')
+        os.makedirs(folder, exist_ok=True)
+        path = osp.join(folder, ANCHOR_FILE)
+        with open(path + '.tmp', 'wb') as f:
+            np.savez(f, target=anchors.cpu().numpy())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(path + '.tmp', path)

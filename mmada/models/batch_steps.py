@@ -1,0 +1,139 @@
+"""Batch steps: work a :class:`TwoDomainSegmentor` does on a training batch before its forward.
+
+A batch step (a teacher that pseudo-labels images, a mixer that cuts and
+pastes between images) receives the preprocessed batch, images and data
+samples per domain, and returns the batch to train on: it may change a
+domain's images and labels (a mixer) or add a domain (a teacher adds
+``'pseudo'``, the target images with its pseudo labels). Steps run in the
+configured order, only in ``loss()`` (never in validation, testing or
+acquisition passes), on the device of the batch. Whatever a step keeps
+between iterations (teacher weights, class statistics, a call counter for
+its random draws) is a parameter or buffer, hence in every checkpoint.
+
+Configure them with ``model.batch_steps=[...]`` (see
+``configs/_base_/methods/madav2_stage2.py``).
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.dist import get_rank
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+from torch import Tensor, nn
+
+BatchInputs = Dict[str, Tensor]
+BatchSamples = Dict[str, List[SegDataSample]]
+
+
+def stack_labels(samples: Sequence[SegDataSample]) -> Tensor:
+    """(B, H, W) int64 ``gt_sem_seg`` of a domain's samples."""
+    return torch.stack([s.gt_sem_seg.data for s in samples]).squeeze(1).long()
+
+
+def stack_logits(samples: Sequence[SegDataSample], who: str) -> Tensor:
+    """(B, C, H, W) ``seg_logits`` a teacher put on a domain's samples.
+
+    Raises:
+        RuntimeError: If a sample carries none (no teacher ran before ``who``).
+    """
+    if not all('seg_logits' in s for s in samples):
+        raise RuntimeError(
+            f'{who} needs the teacher logits of its domain (seg_logits on the data samples): '
+            "put a PseudoLabelTeacher before it in model.batch_steps.")
+    return torch.stack([s.seg_logits.data for s in samples])
+
+
+def with_labels(samples: Sequence[SegDataSample], labels: Tensor,
+                logits: Optional[Tensor] = None) -> List[SegDataSample]:
+    """Copies of ``samples`` (meta information and ``seg_logits``) with new labels.
+
+    Args:
+        samples: The domain's data samples.
+        labels: (B, H, W) int64 labels.
+        logits: Optional (B, C, H, W) ``seg_logits`` to set (default: keep
+            the samples' own, if any).
+
+    Returns:
+        list[SegDataSample]: New samples; the inputs are not modified.
+    """
+    out = []
+    for sample, label in zip(samples, labels):
+        new = SegDataSample(metainfo=sample.metainfo)
+        new.gt_sem_seg = PixelData(data=label[None])
+        if logits is not None:
+            new.seg_logits = PixelData(data=logits[len(out)])
+        elif 'seg_logits' in sample:
+            new.seg_logits = sample.seg_logits
+        out.append(new)
+    return out
+
+
+def build_batch_steps(configs: Sequence[dict], segmentor: nn.Module) -> nn.ModuleList:
+    """Build a segmentor's batch steps; each domain they add needs a loss weight.
+
+    Args:
+        configs: Configs of :class:`BaseBatchStep` modules.
+        segmentor: The (built) segmentor; each step's :meth:`~BaseBatchStep.setup`
+            receives it.
+
+    Returns:
+        nn.ModuleList: The steps, in order.
+    """
+    from mmada.registry import MODELS
+    steps = nn.ModuleList(MODELS.build(c) for c in configs)
+    for step in steps:
+        step.setup(segmentor)
+        missing = [d for d in step.adds_domains if d not in segmentor.domain_loss_weights]
+        if missing:
+            raise ValueError(
+                f'TwoDomainSegmentor: batch step {type(step).__name__} adds the domains '
+                f'{missing}: give their supervised cross-entropy weight in '
+                'domain_loss_weights (0 when only extra losses use them).')
+    return steps
+
+
+class BaseBatchStep(nn.Module):
+    """A step run on the training batch before the forward pass.
+
+    Subclasses implement :meth:`forward`; ``adds_domains`` names the domains
+    they add (the segmentor asks for a ``domain_loss_weights`` entry for
+    each), and :meth:`setup` receives the segmentor once it is built.
+
+    Random draws use :meth:`generator`, seeded by ``seed``, the rank and a
+    call counter buffer, so that a resumed run draws what the uninterrupted
+    one would have.
+
+    Args:
+        seed: Seed of the step's random draws.
+    """
+    adds_domains: Tuple[str, ...] = ()
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__()
+        self.seed = int(seed)
+        self.register_buffer('num_calls', torch.zeros((), dtype=torch.long))
+
+    def setup(self, segmentor: nn.Module) -> None:
+        """Called once by the segmentor after it is built (default: nothing)."""
+
+    def generator(self) -> torch.Generator:
+        """A CPU generator for this call (and count the call)."""
+        g = torch.Generator()
+        g.manual_seed(self.seed * 1_000_003 + int(self.num_calls) * 7919 + get_rank())
+        self.num_calls += 1
+        return g
+
+    def forward(self, segmentor: nn.Module, inputs: BatchInputs,
+                data_samples: BatchSamples) -> Tuple[BatchInputs, BatchSamples]:
+        """Return the batch to train on.
+
+        Args:
+            segmentor: The segmentor running the step.
+            inputs: Normalised images per domain.
+            data_samples: Data samples per domain.
+
+        Returns:
+            tuple: New ``inputs`` and ``data_samples`` dicts (the given ones
+            must not be modified in place).
+        """
+        raise NotImplementedError

@@ -1,0 +1,90 @@
+"""MADAv2 stage 2 through its config on fixtures: from a stage-1 run, k-means target anchors
+before the first step, teacher / ACP / ACM / OHEM / soft-anchor loss in the log, the anchor
+memory and mixer statistics in the checkpoint, --resume identical, bad inputs refused."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import run_tool, tiny_config
+
+STAGE1 = 'configs/mada/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+STAGE2 = 'configs/madav2/madav2-stage2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+
+
+@pytest.fixture(scope='module')
+def stage1(tmp_path_factory, bench_root):
+    """A 2-iteration stage-1 run that labelled 3 whole target images."""
+    tmp = tmp_path_factory.mktemp('madav2_stage1')
+    cfg = tiny_config(STAGE1, str(tmp), bench_root, max_iters=2, checkpoint_interval=2,
+                      **{'active_learning.budget.value': 3})
+    work = str(tmp / 'w')
+    run_tool(['tools/train.py', cfg, '--work-dir', work])
+    return work
+
+
+def _stage2(out_dir, bench_root, stage1, **options):
+    opts = {'load_from': osp.join(stage1, 'iter_2.pth'),
+            'train_dataloader.dataset.target.label_store_dir': osp.join(stage1, 'active_labels'),
+            'model.extra_losses.2.start_iter': 1}
+    opts.update(options)
+    return tiny_config(STAGE2, out_dir, bench_root, max_iters=4, checkpoint_interval=2, **opts)
+
+
+def _state(path):
+    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+
+
+def test_stage2_trains_with_checkpointed_anchors_and_resumes_identically(
+        tmp_path, bench_root, stage1):
+    cfg = _stage2(str(tmp_path), bench_root, stage1)
+    full = str(tmp_path / 'full')
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', full])
+    log = proc.stdout + proc.stderr
+    assert log.index('TargetAnchorInitHook: 1 anchor memories of (10, 2432)') < \
+        log.index('Iter(train) [1/4]')
+    for key in ('pseudo.loss_ohem', 'target.loss_ohem', 'target.loss_anchor'):
+        assert key in log
+    state = _state(osp.join(full, 'iter_4.pth'))
+    with np.load(osp.join(full, 'anchors', 'stage2_target_anchors.npz')) as z:
+        initial = torch.from_numpy(z['target'])
+    anchors = state['extra_losses.2.anchors']
+    assert anchors.shape == (10, 19 * 128) and bool(state['extra_losses.2.initialised'])
+    assert not torch.equal(anchors, initial)  # EMA-updated (Eq. 8) after start_iter
+    assert torch.allclose(anchors, initial, atol=1e-2)  # ... slowly (alpha = 0.999)
+    # the frozen teacher is the stage-1 model
+    stage1_state = _state(osp.join(stage1, 'iter_2.pth'))
+    for k, v in stage1_state.items():
+        if k.startswith('decode_head.') or k.startswith('backbone.'):
+            torch.testing.assert_close(state[f'batch_steps.0.net.{k}'], v, msg=k)
+    # class-confidence statistics of both mixers are updated and kept
+    for i in (1, 2):
+        assert state[f'batch_steps.{i}.seen'].any() and int(state[f'batch_steps.{i}.num_calls']) == 4
+    assert (state['batch_steps.2.confidence'][state['batch_steps.2.seen']] < 0).all()
+
+    part = str(tmp_path / 'part')
+    cfg2 = _stage2(str(tmp_path / 'c2'), bench_root, stage1, **{'train_cfg.max_iters': 2})
+    run_tool(['tools/train.py', cfg2, '--work-dir', part])
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', part, '--resume'])
+    log = proc.stdout + proc.stderr
+    assert 'resumed epoch: 0, iter: 2' in log and 'TargetAnchorInitHook: 1' not in log
+    resumed = _state(osp.join(part, 'iter_4.pth'))
+    assert resumed.keys() == state.keys()
+    for k in state:
+        torch.testing.assert_close(resumed[k], state[k], rtol=1e-5, atol=1e-6, msg=k)
+
+
+def test_stage2_bad_inputs_fail_before_training(tmp_path, bench_root, stage1):
+    cfg = _stage2(str(tmp_path / 'a'), bench_root, stage1,
+                  load_from=str(tmp_path / 'missing' / 'iter_300.pth'))
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'wa')], check=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert 'does not exist' in proc.stderr
+    assert 'It is made by: python tools/train.py configs/mada/madav2-img5' in proc.stderr
+    cfg = _stage2(str(tmp_path / 'b'), bench_root, stage1,
+                  **{'model.extra_losses.2.feat_channels': 256})
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'wb')], check=False)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert 'the model gives 2432-d image vectors' in proc.stderr
+    assert 'Iter(train)' not in proc.stdout + proc.stderr

@@ -1,0 +1,93 @@
+"""PseudoLabelTeacher and the batch-step extension point of TwoDomainSegmentor."""
+import pytest
+import torch
+
+from mmada.models.teachers import PseudoLabelTeacher, merge_pseudo_labels
+from tests.test_models.test_two_domain_segmentor import build_model, samples
+
+IGN = 255
+
+
+def test_merge_pseudo_labels_keeps_acquired_labels():
+    logits = torch.tensor([[[[2., 0.1, 0.]], [[0., 0., 3.]]]])  # argmax 0, 0, 1; conf of px1 low
+    labels = torch.tensor([[[IGN, IGN, 0]]])
+    assert merge_pseudo_labels(labels, logits).tolist() == [[[0, 0, 0]]]
+    assert merge_pseudo_labels(labels, logits, min_confidence=0.6).tolist() == [[[0, IGN, 0]]]
+
+
+def _batch(n=2):
+    torch.manual_seed(0)
+    lab_t = torch.full((n, 32, 64), IGN)
+    lab_t[0] = torch.randint(0, 19, (32, 64))  # one labelled target image, one unlabelled
+    inputs = dict(source=torch.randn(n, 3, 32, 64), target=torch.randn(n, 3, 32, 64))
+    data = dict(source=samples(torch.randint(0, 19, (n, 32, 64))), target=samples(lab_t))
+    return inputs, data, lab_t
+
+
+STEPS = [dict(type='PseudoLabelTeacher', mode='frozen'),
+         dict(type='AdaptiveCopyPaste', num_classes=19),
+         dict(type='AdaptiveCutMix', num_classes=19)]
+LOSSES = [dict(type='OHEMCrossEntropyLoss', domain='pseudo', min_kept=100),
+          dict(type='OHEMCrossEntropyLoss', domain='target', min_kept=100,
+               loss_name='loss_ohem_labelled')]
+
+
+def test_segmentor_runs_steps_and_trains_on_the_pseudo_domain():
+    model = build_model(batch_steps=STEPS, extra_losses=LOSSES,
+                        domain_loss_weights=dict(pseudo=0.0))
+    inputs, data, lab_t = _batch()
+    losses, outputs = model.loss_and_outputs(inputs, data)
+    assert set(outputs) == {'source', 'target', 'pseudo'}
+    assert 'pseudo.loss_ohem' in losses and 'target.loss_ohem_labelled' in losses
+    assert 'pseudo.decode.loss_ce' not in losses  # weight 0: no supervised CE
+    pseudo = outputs['pseudo']['gt_sem_seg']
+    assert (pseudo != IGN).all()  # every pixel pseudo-labelled ...
+    teacher = model.batch_steps[0]
+    assert bool(teacher.initialised)
+    assert all(not p.requires_grad for p in teacher.parameters())
+    assert not teacher.net.training and model.training
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert all(p.grad is None for p in teacher.parameters())
+    state = model.state_dict()
+    assert any(k.startswith('batch_steps.0.net.backbone.') for k in state)
+    assert {'batch_steps.1.confidence', 'batch_steps.2.confidence',
+            'batch_steps.0.initialised'} <= set(state)
+
+
+def test_frozen_teacher_is_the_first_student_and_ema_moves():
+    model = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='frozen')],
+                        domain_loss_weights=dict(pseudo=1.0))
+    inputs, data, lab_t = _batch()
+    _, outputs = model.loss_and_outputs(inputs, data)
+    with torch.no_grad():
+        student = model.decode_head(model.extract_feat(inputs['target']))
+        student = torch.nn.functional.interpolate(student, (32, 64), mode='bilinear')
+    expect = merge_pseudo_labels(lab_t, student)
+    assert torch.equal(outputs['pseudo']['gt_sem_seg'], expect)
+    assert torch.equal(outputs['pseudo']['gt_sem_seg'][0], lab_t[0])  # acquired labels win
+    teacher = model.batch_steps[0]
+    first = next(teacher.net.decode_head.parameters()).clone()
+    assert torch.equal(first, next(model.decode_head.parameters()))
+    with torch.no_grad():
+        for p in model.decode_head.parameters():
+            p.add_(1.0)
+    model.loss_and_outputs(inputs, data)
+    assert torch.equal(next(teacher.net.decode_head.parameters()), first)  # frozen
+
+    ema = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='ema', momentum=0.5)],
+                      domain_loss_weights=dict(pseudo=1.0))
+    ema.loss_and_outputs(inputs, data)
+    t = next(ema.batch_steps[0].net.decode_head.parameters()).clone()
+    s = next(ema.decode_head.parameters())
+    with torch.no_grad():
+        s.add_(2.0)
+    ema.loss_and_outputs(inputs, data)
+    assert torch.allclose(next(ema.batch_steps[0].net.decode_head.parameters()),
+                          0.5 * t + 0.5 * s)
+
+
+def test_added_domain_needs_a_weight():
+    with pytest.raises(ValueError, match='domain_loss_weights'):
+        build_model(batch_steps=[dict(type='PseudoLabelTeacher')])
+    with pytest.raises(ValueError, match='mode'):
+        PseudoLabelTeacher(mode='student')
