@@ -4,6 +4,8 @@ from .anchors import (MultiAnchorScorer, class_feature_vector, dual_domain_dista
                       kmeans_anchors, nearest_anchor_distance)
 from .budget import Budget, pixels_per_image
 from .base import BaseScorer, BaseUnit, ImageContext, RoundInfo
+from .discriminator_scorers import (AADAImageScorer, AdversarialImageScorer,
+                                    adversarial_odds)
 from .cbda import (ClassBalancedScorer, class_budgets, class_weights,
                    goal_distribution, imbalance_score, weight_scores)
 from .online import AdaMCUOnlineAcquisition, BaseOnlineAcquisition, MCUUncertaintyScorer
@@ -21,5 +23,7 @@ __all__ = [
     'Budget', 'pixels_per_image', 'MultiAnchorScorer', 'class_feature_vector',
     'dual_domain_distance', 'kmeans_anchors', 'nearest_anchor_distance', 'goal_distribution', 'class_budgets', 'class_weights',
     'weight_scores', 'imbalance_score', 'SuperpixelUnit', 'slic_regions',
-    'BaseOnlineAcquisition', 'AdaMCUOnlineAcquisition', 'MCUUncertaintyScorer'
+    'BaseOnlineAcquisition', 'AdaMCUOnlineAcquisition', 'MCUUncertaintyScorer',
+    'AdversarialImageScorer', 'AADAImageScorer',
+    'adversarial_odds'
 ]

@@ -91,3 +91,17 @@ def test_added_domain_needs_a_weight():
         build_model(batch_steps=[dict(type='PseudoLabelTeacher')])
     with pytest.raises(ValueError, match='mode'):
         PseudoLabelTeacher(mode='student')
+
+
+def test_segmentor_loads_the_segmentor_part_of_a_wrapping_checkpoint():
+    # e.g. MADA's stage 1 starting from the AdaptSegNet warm-up's checkpoint
+    torch.manual_seed(1)
+    trained = build_model()
+    wrapped = {f'segmentor.{k}': v for k, v in trained.state_dict().items()}
+    wrapped['discriminators.main.layers.0.weight'] = torch.zeros(1)
+    torch.manual_seed(2)
+    fresh = build_model()
+    missing, unexpected = fresh.load_state_dict(wrapped, strict=False)
+    assert not missing and not unexpected
+    for k, v in trained.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v), k

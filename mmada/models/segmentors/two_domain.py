@@ -13,6 +13,7 @@ from mmada.registry import MODELS
 from ..batch_steps import build_batch_steps
 from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS
 from ..utils import decode_head_features
+from .checkpoint_keys import load_wrapped_segmentor
 
 DomainInputs = Union[Tensor, Dict[str, Tensor]]
 #: Named outputs of one domain (see :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS`).
@@ -136,6 +137,7 @@ class TwoDomainSegmentor(EncoderDecoder):
             self.online_acquisition = ACQUISITIONS.build(online_acquisition)
             self.online_acquisition.check_segmentor(self)
         self.batch_steps = build_batch_steps(batch_steps, self)
+        self._register_load_state_dict_pre_hook(load_wrapped_segmentor, with_module=True)
 
     def request_outputs(self, names) -> None:
         """Ask :meth:`forward_domains` to compute optional outputs.
