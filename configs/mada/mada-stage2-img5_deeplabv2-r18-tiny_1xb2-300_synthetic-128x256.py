@@ -13,7 +13,9 @@ stage1_work_dir = 'work_dirs/mada-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128
 load_from = stage1_work_dir + '/iter_300.pth'
 load_from_made_by = ('python tools/train.py '
                      'configs/mada/mada-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py')
-train_dataloader = dict(dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+train_dataloader = dict(
+    sampler={{_base_.stage2_sampler}},
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
 mada_anchor_loss = dict(
     type='SoftAnchorAlignmentLoss', num_classes=19, feat_channels=128, num_anchors=10,
     momentum=0.999, start_iter=0, min_pixels=10, domain='target', loss_weight=0.7)

@@ -14,7 +14,9 @@ _base_ = [
 stage1_work_dir = 'work_dirs/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512'
 load_from = stage1_work_dir + '/iter_111600.pth'
 load_from_made_by = 'python tools/train.py configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512.py'
-train_dataloader = dict(dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+train_dataloader = dict(
+    sampler={{_base_.stage2_sampler}},
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=10000)
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=90000, by_epoch=False)]
 mada_anchor_loss = dict(

@@ -88,3 +88,16 @@ def test_stage2_bad_inputs_fail_before_training(tmp_path, bench_root, stage1):
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr
     assert 'the model gives 2432-d image vectors' in proc.stderr
     assert 'Iter(train)' not in proc.stdout + proc.stderr
+
+
+def test_mada_stage2_trains_on_pseudo_labels_with_the_anchor_loss(tmp_path, bench_root, stage1):
+    cfg = tiny_config('configs/mada/mada-stage2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py',
+                      str(tmp_path), bench_root, max_iters=2, checkpoint_interval=2,
+                      load_from=osp.join(stage1, 'iter_2.pth'),
+                      **{'train_dataloader.dataset.target.label_store_dir':
+                         osp.join(stage1, 'active_labels')})
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')])
+    log = proc.stdout + proc.stderr
+    for key in ('pseudo.decode.loss_ce', 'target.decode.loss_ce', 'target.loss_anchor'):
+        assert key in log
+    assert 'pseudo.loss_ohem' not in log

@@ -40,6 +40,9 @@ stage2_anchor_loss = dict(
     start_iter=anchor_start_iter, min_pixels=10, domain='target', loss_weight=0.1)
 # 'pseudo' is trained by OHEM only (weight 0 for its plain CE).
 stage2_domain_loss_weights = dict(source=1.0, target=1.0, pseudo=0.0)
+# Half of the target images of the batches are drawn from the labelled ones (the
+# authors' code gives them their own loader): the target CE, OHEM and ACP need them.
+stage2_sampler = dict(type='LabelledTargetTwoDomainSampler', labelled_ratio=0.5)
 # k-means target anchors from the loaded stage-1 model before the first step
 # (Algorithm 1 step 7); a resumed run restores them from the checkpoint.
 anchor_init_hook = dict(type='TargetAnchorInitHook', seed=0, kmeans_iters=20, min_pixels=10)
