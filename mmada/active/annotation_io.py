@@ -251,6 +251,31 @@ def _unexpected_files(ann_dir: str, names: Mapping[str, str]) -> List[str]:
     return sorted(extra)
 
 
+def _importable_queries(store: LabelStore, round_index: int, ann_dir: str) -> RoundQueries:
+    """The queries of the round an import may answer (the next uncommitted one).
+
+    Args:
+        store: Label store holding the round's queries.
+        round_index: Round the answers belong to.
+        ann_dir: Folder of the answers.
+
+    Returns:
+        RoundQueries: The queries of ``round_index``.
+
+    Raises:
+        AnnotationError: Another round than ``store.current_round + 1``, or
+            a missing answer folder.
+    """
+    if round_index != store.current_round + 1:
+        raise AnnotationError(
+            f'cannot import round {round_index}: the store {store.root} has '
+            f'{store.current_round} committed round(s); only round '
+            f'{store.current_round + 1} can be imported')
+    if not osp.isdir(ann_dir):
+        raise AnnotationError(f'annotation folder {ann_dir} does not exist')
+    return store.load_queries(round_index)
+
+
 def read_annotations(store: LabelStore, round_index: int,
                      ann_dir: str) -> Tuple[RoundQueries, Dict[str,
                                                                np.ndarray]]:
@@ -268,14 +293,7 @@ def read_annotations(store: LabelStore, round_index: int,
     Raises:
         AnnotationError: Listing every problem found, with file names.
     """
-    if round_index != store.current_round + 1:
-        raise AnnotationError(
-            f'cannot import round {round_index}: the store {store.root} has '
-            f'{store.current_round} committed round(s); only round '
-            f'{store.current_round + 1} can be imported')
-    if not osp.isdir(ann_dir):
-        raise AnnotationError(f'annotation folder {ann_dir} does not exist')
-    queries = store.load_queries(round_index)
+    queries = _importable_queries(store, round_index, ann_dir)
     names = _names(list(queries.queries))
     problems = [
         f'{rel}: not an image of the queries of round {round_index}'

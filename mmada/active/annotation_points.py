@@ -30,7 +30,8 @@ from typing import Dict, List, Mapping, Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from .annotation_io import (AnnotationError, _names, _summary, _write_png, relative_name)
+from .annotation_io import (AnnotationError, _importable_queries, _names, _summary, _write_png,
+                            relative_name)
 from .label_store import LabelStore, RoundQueries
 
 VOID = 255
@@ -190,14 +191,7 @@ def read_point_annotations(store: LabelStore, round_index: int,
     Raises:
         AnnotationError: Listing every problem found, with file names.
     """
-    if round_index != store.current_round + 1:
-        raise AnnotationError(
-            f'cannot import round {round_index}: the store {store.root} has '
-            f'{store.current_round} committed round(s); only round '
-            f'{store.current_round + 1} can be imported')
-    if not osp.isdir(ann_dir):
-        raise AnnotationError(f'annotation folder {ann_dir} does not exist')
-    queries = store.load_queries(round_index)
+    queries = _importable_queries(store, round_index, ann_dir)
     asked = {point_name(k): k for k, (_, pix) in queries.queries.items() if len(pix)}
     problems = [f'{rel}: not an image of the point queries of round {round_index}'
                 for rel in _json_files(ann_dir) if rel not in asked]
