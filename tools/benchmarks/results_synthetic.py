@@ -71,6 +71,8 @@ ROWS = [
     Row('sconf PA 40 px', f'configs/baselines/sconf-pa40_{_TAIL}', '40 px/img'),
     Row('RIPU PA 40 px', f'configs/ripu/ripu-pa40_{_TAIL}', '40 px/img', 'ripu_pa'),
     Row('point supervision K=10 x 5 pts', f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
+    Row('MADAv2 stage 1, 5 % images', f'configs/mada/madav2-img5_{_TAIL}', '15 images'),
+    Row('ADA-MCU 2.2 % (online)', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}', '2.2 %'),
     Row('RIPU RA 10 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '10 %', 'ra10',
         {'active_learning.budget.value': 0.10}),
     Row('CBDA 10 %', f'configs/cbda/cbda-ra2.2_{_TAIL}', '10 %', 'cbda10',
@@ -186,8 +188,9 @@ class Job(NamedTuple):
 def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
     """Train ``jobs`` with ``tools/train.py``, ``parallel`` at a time (1 thread each).
 
-    ``finish(job, minutes)`` is called as each one ends; a failed run stops
-    the others and exits with the path of its log.
+    ``finish(job, minutes, cpu_minutes)`` is called as each one ends (wall
+    and CPU minutes of the training process); a failed run stops the others
+    and exits with the path of its log.
     """
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     pending, running = list(jobs), []
@@ -204,8 +207,10 @@ def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
         time.sleep(2)
         for item in list(running):
             job, proc, log, start = item
-            if proc.poll() is None:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == 0:
                 continue
+            proc.returncode = os.waitstatus_to_exitcode(status)
             running.remove(item)
             log.close()
             if proc.returncode != 0:
@@ -213,7 +218,7 @@ def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
                     other[1].kill()
                 raise SystemExit(f'[benchmark] {job.row.name} seed {job.seed} failed; '
                                  f'see {log.name}')
-            finish(job, (time.time() - start) / 60)
+            finish(job, (time.time() - start) / 60, (usage.ru_utime + usage.ru_stime) / 60)
 
 
 def _save_json(path: str, obj) -> None:
@@ -257,9 +262,10 @@ def main() -> None:
     records: Dict[str, Dict[int, dict]] = {r.name: {} for r in rows}
     total_px = _target_train_pixels(bench_root)
 
-    def finish(job: Job, minutes: float) -> None:
+    def finish(job: Job, minutes: float, cpu_minutes: float) -> None:
         sup = ([s / 100 * total_px for s in share] if job.row.role == 'supervised' else None)
         rec = run_record(job.work_dir, minutes, tail, len(classes), sup)
+        rec['cpu_minutes'] = cpu_minutes
         _save_json(osp.join(job.work_dir, 'record.json'), rec)
         records[job.row.name][job.seed] = rec
         print(f'[benchmark] done {job.row.name} seed {job.seed}: mIoU {rec["mIoU"]:.2f}, '
@@ -294,8 +300,10 @@ def main() -> None:
         ckpt = max(ckpts, key=lambda p: int(p.rsplit('_', 1)[1].split('.')[0]))
         run_jobs(jobs_for(adapted, args.seeds, ckpt), args.jobs, args.nice, finish)
     minutes = sum(r['minutes'] for recs in records.values() for r in recs.values())
+    cpu = sum(r.get('cpu_minutes', float('nan')) for recs in records.values()
+              for r in recs.values())
     write_report(args, rows, records, classes, tail, props, (time.time() - start) / 60,
-                 minutes)
+                 minutes, cpu)
 
 
 def prepare_benchmark(preset: str) -> tuple:
@@ -318,7 +326,7 @@ def _target_train_pixels(bench_root: str) -> int:
 
 
 def write_report(args, rows: List[Row], records, classes, tail, props, wall_minutes: float,
-                 run_minutes: float) -> None:
+                 run_minutes: float, cpu_minutes: float = float('nan')) -> None:
     """The marked sections of ``--out`` (results, properties) and the figure."""
     runs = {r.name: [records[r.name][s] for s in sorted(records[r.name])] for r in rows}
     agg = aggregate(runs)
@@ -339,7 +347,9 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
            if getattr(args, 'report_only', False) else
            f'{args.jobs} training(s) at a time (niceness {args.nice}), '
            f'{wall_minutes:.0f} min wall time, ')
-        + f'{run_minutes:.0f} training-minutes in all (sum over runs); target val of `{BENCH_ROOTS[args.preset]}`; source only '
+        + f'{run_minutes:.0f} training-minutes in all (sum over runs; '
+        f'{cpu_minutes:.0f} CPU minutes, so {cpu_minutes / 2:.0f} min on two idle cores); '
+        f'target val of `{BENCH_ROOTS[args.preset]}`; source only '
         f'trained once (seed 0), every other row adapts its checkpoint (300 iterations). '
         f'Tail classes (rarest third of the target training pixels): '
         f'{", ".join(classes[c] for c in tail)}.'
