@@ -143,17 +143,43 @@ def test_budget_exact_and_no_pixel_twice(tmp_path, bench_root, nproc):
     assert sum(per_round) == budget and len(per_round) >= 2
 
 
-@pytest.mark.parametrize('override,match', [
-    ({'model.online_acquisition.budget': dict(type='ratio', value=0)}, r'ratio must be in (0, 1]'),
-    ({'model.online_acquisition.budget': dict(type='pixels', value=POOL * H * W + 1)},
+FULL_MODEL = 'configs/ada_mcu/ada-mcu-2.2pct_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
+
+
+def previous_store(work):
+    """A label store left in ``work`` by an earlier run (one round)."""
+    from mmada.active.label_store import RoundUpdate
+    store = LabelStore(osp.join(work, 'active_labels'), num_classes=19)
+    store.commit_round(1, {'earlier.png': RoundUpdate((H, W), np.array([5]), np.array([3]))})
+    return snapshot(osp.join(work, 'active_labels'))
+
+
+@pytest.mark.parametrize('config,override,match', [
+    (ADA_MCU, {'model.online_acquisition.budget': dict(type='ratio', value=0)},
+     r'ratio must be in (0, 1]'),
+    (ADA_MCU, {'model.online_acquisition.budget': dict(type='ratio', value=1e-9)},
+     'is 0 pixels for a pool of'),
+    (ADA_MCU, {'model.online_acquisition.budget': dict(type='pixels', value=POOL * H * W + 1)},
      'exceeds the target pool'),
-    ({'model.online_acquisition.pi_low': 1.0}, 'pi_low < pi_high'),
-    ({'model.auxiliary_head': None}, 'no auxiliary_head'),
+    (ADA_MCU, {'model.online_acquisition.pi_low': 1.0}, 'pi_low < pi_high'),
+    (ADA_MCU, {'model.auxiliary_head': None}, 'no auxiliary_head'),
+    # the full model's cross-image contrastive level needs two images per domain
+    (FULL_MODEL, {'train_dataloader.batch_size': 1},
+     "level 'cross_image' pairs each image with another image of its domain, but the "
+     'source batch holds 1 image(s); set train_dataloader.batch_size >= 2'),
 ])
-def test_bad_settings_stop_before_training(tmp_path, bench_root, override, match):
-    cfg = tiny_config(ADA_MCU, str(tmp_path), bench_root, max_iters=2, **override)
-    proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')], check=False)
+def test_bad_settings_stop_before_training(tmp_path, bench_root, config, override, match):
+    """Each bad setting stops the run before its first iteration, with one message,
+    and changes nothing: no checkpoint, and a store left by an earlier run in the
+    work dir stays where and as it was (not moved aside as for a new run)."""
+    cfg = tiny_config(config, str(tmp_path), bench_root, max_iters=2, **override)
+    work = str(tmp_path / 'w')
+    before = previous_store(work)
+    proc = run_tool(['tools/train.py', cfg, '--work-dir', work], check=False)
     assert proc.returncode == 1
     assert match in proc.stderr
+    assert proc.stderr.count('error: ') == 1
     assert 'Traceback' not in proc.stderr
     assert 'Iter(train)' not in proc.stdout + proc.stderr
+    assert not glob.glob(osp.join(work, '*.pth')) and not glob.glob(osp.join(work, '*.bak-*'))
+    assert_same_store(snapshot(osp.join(work, 'active_labels')), before)

@@ -21,4 +21,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # Before any iteration: the model's losses check the train batch size
+    # (e.g. a cross-image contrastive level needs two images per domain).
+    batch_check=dict(type='TrainBatchCheckHook'))

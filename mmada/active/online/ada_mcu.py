@@ -129,6 +129,10 @@ class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
                 '(Eq. 3), but the model has no auxiliary_head; add one (e.g. '
                 '`auxiliary_head={{_base_.layer3_aux_head}}`) or set gamma=0')
 
+    def check_pool(self, shapes: Sequence[Tuple[int, int]]) -> None:
+        """The budget must be at least one pixel and at most the pool."""
+        budget_pixels(self.budget, int(sum(h * w for h, w in shapes)))
+
     def bind(self, store, shapes: Sequence[Tuple[int, int]]) -> None:
         """Attach the store; turn the budget into pixels (``M_e``) of the pool."""
         pool = int(sum(h * w for h, w in shapes))

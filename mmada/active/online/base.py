@@ -99,6 +99,19 @@ class BaseOnlineAcquisition:
     def check_segmentor(self, segmentor) -> None:
         """Refuse a model this acquisition cannot work with (default: any)."""
 
+    def check_pool(self, shapes: Sequence[Tuple[int, int]]) -> None:
+        """Refuse a target pool these settings cannot work with (default: any).
+
+        Called by the hook before it touches the label store, so a refusal
+        changes nothing.
+
+        Args:
+            shapes: (H, W) of every target image at label resolution.
+
+        Raises:
+            ValueError: Naming the setting and what to change.
+        """
+
     def bind(self, store, shapes: Sequence[Tuple[int, int]]) -> None:
         """Attach the label store and the target pool (hook, before training).
 

@@ -69,6 +69,10 @@ class OnlineAcquisitionHook(Hook):
                 'so the label store is placed under the work dir.')
         self.dataset = dataset
         self.shapes = TargetPool(dataset).shapes()
+        try:  # before the store is touched: a refusal changes nothing
+            self.acquisition.check_pool(self.shapes)
+        except ValueError as err:
+            raise UserFacingError(f'invalid online acquisition settings: {err}') from None
         root = dataset.label_store_dir
         if is_main_process() and not runner._resume and LabelStore.exists(root):
             if LabelStore(root).current_round > 0:

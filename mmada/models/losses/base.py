@@ -1,5 +1,5 @@
 """Base class of the extra losses a two-domain segmentor adds by config."""
-from typing import Sequence, Union
+from typing import Dict, Sequence, Union
 
 from torch import Tensor, nn
 
@@ -65,6 +65,19 @@ class BaseDomainLoss(nn.Module):
     cross-domain loss sets ``domains = ('both', )`` (its ``forward`` has the
     other signature).
 
+    Two optional hooks of a subclass:
+
+    * :meth:`check_batch_size`: refuse a training batch the loss cannot use
+      (e.g. fewer than two images of a domain). ``TrainBatchCheckHook`` asks
+      it with the train dataloader's images per domain before training
+      starts, so a bad setting stops before any iteration, label-store write
+      or checkpoint.
+    * :attr:`log_parts`: named, unweighted parts of the loss of the last
+      :meth:`forward` (detached scalars, e.g. one per contrastive level),
+      which the segmentor logs as ``{name}.{part}`` next to the loss
+      (``name`` = ``loss_name`` without ``loss_``); they are not added to
+      the total, so the loss must equal their sum if they are its terms.
+
     Args:
         domain: ``'source'``, ``'target'`` or ``'both'``, among the class's
             ``domains``.
@@ -102,7 +115,52 @@ class BaseDomainLoss(nn.Module):
         self.loss_weight = float(loss_weight)
         self.inputs = inputs
         self.loss_name = loss_name
+        self.log_parts: Dict[str, Tensor] = {}
+
+    def check_batch_size(self, images_per_domain: Dict[str, int]) -> None:
+        """Refuse a training batch this loss cannot use.
+
+        The default refuses a ``domain='both'`` loss without a two-domain
+        batch; subclasses add their own needs (calling this one).
+
+        Args:
+            images_per_domain: Fewest images of each domain in a training
+                batch of this rank, e.g. ``dict(source=2, target=2)``.
+
+        Raises:
+            ValueError: Naming the loss, what it needs and what to change.
+        """
+        missing = {'source', 'target'} - set(images_per_domain)
+        if self.domain == 'both' and missing:
+            raise ValueError(
+                f"{type(self).__name__} has domain='both' (source and target outputs) but "
+                f'the training batches hold only {sorted(images_per_domain)}: use a '
+                'two-domain train_dataloader (TwoDomainDataset).')
 
     def forward(self, **outputs) -> Tensor:
         """Compute the unweighted loss from the named outputs (see above)."""
         raise NotImplementedError
+
+
+def weighted_loss(module: nn.Module, value: Tensor) -> Dict[str, Tensor]:
+    """The log entries of an extra loss: ``{loss_name: loss_weight * value}``
+    plus its :attr:`~BaseDomainLoss.log_parts`, unweighted, as
+    ``{name}.{part}`` (``name`` = ``loss_name`` without ``loss_``).
+
+    Args:
+        module: The loss module (after its forward).
+        value: Its unweighted loss.
+
+    Returns:
+        dict[str, Tensor]: Entries for the segmentor's losses dict; only the
+        first has ``loss`` in its key, so MMEngine adds only it to the total.
+    """
+    losses = {module.loss_name: module.loss_weight * value}
+    name = module.loss_name[len('loss_'):]
+    for part, part_value in getattr(module, 'log_parts', {}).items():
+        key = f'{name}.{part}'
+        if 'loss' in key:
+            raise RuntimeError(f"{type(module).__name__}: log part {key!r} contains 'loss' "
+                               'and would be added to the total loss')
+        losses[key] = part_value
+    return losses

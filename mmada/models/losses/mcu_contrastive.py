@@ -58,7 +58,10 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
     Each level adds the p2p loss (Eqs. 9-10, mean over anchors with a
     positive) and, with ``use_c2c``, the c2c loss (Eq. 11, mean over
     class-wise anchors with a positive centre); the result is the sum over
-    levels, ``L_con`` of the paper.
+    levels, ``L_con`` of the paper. Its terms (``{level}.p2p``,
+    ``{level}.c2c``, unweighted) are :attr:`log_parts`, logged as
+    ``mcu.{level}.p2p`` etc. next to ``loss_mcu`` (= ``loss_weight`` times
+    their sum).
 
     Choices the paper leaves open (each an argument):
 
@@ -175,9 +178,14 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
         Args:
             images_per_domain: Images per domain in a training batch.
 
+        Called by ``TrainBatchCheckHook`` before training with the train
+        dataloader's batch, and again on every batch the loss receives.
+
         Raises:
-            ValueError: ``cross_image`` with fewer than two images of a domain.
+            ValueError: No two-domain batch, or ``cross_image`` with fewer
+                than two images of a domain.
         """
+        super().check_batch_size(images_per_domain)
         if 'cross_image' not in self.levels:
             return
         for domain, num in images_per_domain.items():
@@ -375,10 +383,16 @@ class MultiLevelContrastiveLoss(BaseDomainLoss):
             self.num_steps += 1
         zero = sum(out['decoder_feats'].sum() for out in domains.values()) * 0.
         if not any(p['anchors'].numel() for images in points.values() for p in images):
-            self.last_losses = {}
-            return zero
-        self._embed(points, {d: out['decoder_feats'] for d, out in domains.items()},
-                    {d: tuple(out['gt_sem_seg'].shape[-2:]) for d, out in domains.items()})
-        losses = self.level_losses(points, self._pairs(sizes, gen), zero)
-        self.last_losses = {k: float(v.detach()) for k, v in losses.items()}
-        return sum(v for k, v in losses.items() if self.use_c2c or k.endswith('p2p'))
+            losses = {k: zero for k in self.part_names()}
+        else:
+            self._embed(points, {d: out['decoder_feats'] for d, out in domains.items()},
+                        {d: tuple(out['gt_sem_seg'].shape[-2:]) for d, out in domains.items()})
+            losses = self.level_losses(points, self._pairs(sizes, gen), zero)
+            losses = {k: losses[k] for k in self.part_names()}
+        self.log_parts = {k: v.detach() for k, v in losses.items()}
+        return sum(losses.values())
+
+    def part_names(self) -> Tuple[str, ...]:
+        """The terms of ``L_con``: ``{level}.p2p`` (and ``{level}.c2c``) per level."""
+        kinds = ('p2p', 'c2c') if self.use_c2c else ('p2p', )
+        return tuple(f'{level}.{kind}' for level in self.levels for kind in kinds)

@@ -11,7 +11,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmada.registry import MODELS
 from ..batch_steps import build_batch_steps
-from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS
+from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, weighted_loss
 from ..utils import decode_head_features
 from .checkpoint_keys import load_wrapped_segmentor
 
@@ -290,13 +290,30 @@ class TwoDomainSegmentor(EncoderDecoder):
                 f'{", ".join(ONLINE_OUTPUTS)} need an online acquisition).')
         return {n: outputs.get(n) for n in module.inputs}
 
+    def check_batch_size(self, images_per_domain: Dict[str, int]) -> None:
+        """Ask every extra loss whether it can train on such batches.
+
+        Called by :class:`~mmada.engine.hooks.TrainBatchCheckHook` before
+        training with the train dataloader's images per domain.
+
+        Args:
+            images_per_domain: Fewest images of each domain in a batch.
+
+        Raises:
+            ValueError: From the first loss that refuses them.
+        """
+        for module in self.extra_losses:
+            check = getattr(module, 'check_batch_size', None)
+            if check is not None:
+                check(images_per_domain)
+
     def _extra_losses(self, domain: str, outputs: DomainOutputs) -> dict:
         """Weighted extra losses configured for ``domain``."""
         losses = {}
         for module in self.extra_losses:
             if module.domain == domain:
                 value = module(**self._loss_inputs(module, outputs, domain))
-                losses[module.loss_name] = module.loss_weight * value
+                losses.update(weighted_loss(module, value))
         return losses
 
     def _cross_domain_losses(self, outputs: Dict[str, DomainOutputs]) -> dict:
@@ -311,7 +328,7 @@ class TwoDomainSegmentor(EncoderDecoder):
                     f'holds only {sorted(outputs)}: use a two-domain train_dataloader.')
             value = module(**{d: self._loss_inputs(module, outputs[d], d)
                               for d in ('source', 'target')})
-            losses[module.loss_name] = module.loss_weight * value
+            losses.update(weighted_loss(module, value))
         return losses
 
     def losses_from_outputs(self, outputs: Dict[str, DomainOutputs],

@@ -58,16 +58,17 @@ def test_hand_value_intra_image_and_cross_domain_p2p_c2c():
     # (no group map): class 0 -> p, class 1 -> (n + m) / |n + m| = (-1, 1)/sqrt2
     # logits 0.6 / 0.5 = 1.2 and -1/sqrt2 / 0.5
     c2c = nce(1.2, [-math.sqrt(2)])
-    assert loss.last_losses['intra_image.p2p'] == pytest.approx(intra, abs=1e-5)
-    assert loss.last_losses['cross_domain.p2p'] == pytest.approx(cross, abs=1e-5)
-    assert loss.last_losses['intra_image.c2c'] == pytest.approx(c2c, abs=1e-5)
-    assert loss.last_losses['cross_domain.c2c'] == pytest.approx(c2c, abs=1e-5)
+    assert float(loss.log_parts['intra_image.p2p']) == pytest.approx(intra, abs=1e-5)
+    assert float(loss.log_parts['cross_domain.p2p']) == pytest.approx(cross, abs=1e-5)
+    assert float(loss.log_parts['intra_image.c2c']) == pytest.approx(c2c, abs=1e-5)
+    assert float(loss.log_parts['cross_domain.c2c']) == pytest.approx(c2c, abs=1e-5)
     assert value.item() == pytest.approx(intra + cross + 2 * c2c, abs=1e-5)
     # p2p only (Table VI, AL w p2p): the c2c terms leave the sum
     p2p_only = hand_loss(levels=('intra_image', 'cross_domain'), use_dccm=False,
                          use_c2c=False)
     assert p2p_only(source=hand_domain(), target=hand_domain()).item() == \
         pytest.approx(intra + cross, abs=1e-5)
+    assert set(p2p_only.log_parts) == {'intra_image.p2p', 'cross_domain.p2p'}
 
 
 def test_dccm_update_and_weights_in_the_loss():
@@ -106,11 +107,12 @@ def test_target_anchors_only_from_labelled_high_uncertainty_and_pseudo_samples()
     loss(source=src, target=tgt)
     # anchor p = (0.6, 0.8) class 1: positive n (0.8 / 0.5), negatives a (0.6 / 0.5)
     # and m (-0.6 / 0.5); pixel 0 (label 0) is a sample too
-    assert loss.last_losses['intra_image.p2p'] == pytest.approx(
+    assert float(loss.log_parts['intra_image.p2p']) == pytest.approx(
         nce(1.6, [1.2, -1.2]), abs=1e-5)
     # centres only from the low-uncertainty group (pixels 2, 3): class 1 -> n,
     # class 0 -> m
-    assert loss.last_losses['intra_image.c2c'] == pytest.approx(nce(1.6, [-1.2]), abs=1e-5)
+    assert float(loss.log_parts['intra_image.c2c']) == pytest.approx(nce(1.6, [-1.2]),
+                                                                   abs=1e-5)
 
 
 def test_cross_image_refuses_a_batch_of_one_and_changes_nothing():
@@ -120,6 +122,17 @@ def test_cross_image_refuses_a_batch_of_one_and_changes_nothing():
     assert int(loss.num_steps) == 0 and torch.equal(loss.dccm, torch.eye(2))
     hand_loss(levels=('intra_image', 'cross_domain'))(source=hand_domain(),
                                                       target=hand_domain())
+
+
+def test_check_batch_size_before_training():
+    # the check TrainBatchCheckHook runs before training, per level set
+    with pytest.raises(ValueError, match="'cross_image'.*target batch holds 1 image"):
+        hand_loss().check_batch_size(dict(source=2, target=1))
+    hand_loss().check_batch_size(dict(source=2, target=2))
+    hand_loss(levels=('intra_image', 'cross_domain')).check_batch_size(
+        dict(source=1, target=1))
+    with pytest.raises(ValueError, match="domain='both'.*only \\['source'\\]"):
+        hand_loss(levels=('intra_image', )).check_batch_size(dict(source=2))
 
 
 def test_outputs_of_another_model_are_refused():
@@ -139,6 +152,9 @@ def test_no_anchor_gives_zero_attached_to_the_graph():
     value = loss(source=dom, target=dict(dom))
     assert value.item() == 0.0
     value.backward()
+    # the parts are logged (0) on such steps too: the log keys stay the same
+    assert {k: float(v) for k, v in loss.log_parts.items()} == {
+        'intra_image.p2p': 0.0, 'intra_image.c2c': 0.0}
 
 
 def test_config_errors():
@@ -233,11 +249,20 @@ def test_through_two_domain_segmentor_with_online_outputs():
     losses = model.losses_from_outputs(outputs, data)
     module = model.extra_losses[0]
     assert 'loss_mcu' in losses and losses['loss_mcu'].item() > 0
-    parts = module.last_losses
-    assert set(parts) == {f'{lv}.{k}' for lv in ('intra_image', 'cross_image', 'cross_domain')
-                          for k in ('p2p', 'c2c')}
+    # every level's p2p and c2c is logged, unweighted, under mcu.<level>.<kind>;
+    # loss_mcu (weighted) is their weighted sum
+    names = {f'{lv}.{k}' for lv in ('intra_image', 'cross_image', 'cross_domain')
+             for k in ('p2p', 'c2c')}
+    parts = {k[len('mcu.'):]: v for k, v in losses.items() if k.startswith('mcu.')}
+    assert set(parts) == names
+    assert all(v.item() > 0 for v in parts.values())
     assert losses['loss_mcu'].item() == pytest.approx(
-        module.loss_weight * sum(parts.values()), rel=1e-5)
+        module.loss_weight * sum(v.item() for v in parts.values()), rel=1e-5)
+    # in the log next to the loss, not added to the total a second time
+    total, log_vars = model.parse_losses(losses)
+    assert {f'mcu.{n}' for n in names} <= set(log_vars)
+    assert total.item() == pytest.approx(
+        sum(v.item() for k, v in losses.items() if 'loss' in k), rel=1e-6)
     assert not torch.equal(module.dccm, torch.eye(19)) and int(module.num_steps) == 1
     losses['loss_mcu'].backward()
     assert module.projector[0].weight.grad.abs().sum() > 0
@@ -284,3 +309,14 @@ def test_table_vi_configs_switch_levels_c2c_and_dccm(variant, levels, c2c, dccm)
     assert pseudo.type == 'PseudoLabelCELoss' and mcu.type == 'MultiLevelContrastiveLoss'
     assert (tuple(mcu.levels), mcu.use_c2c, mcu.use_dccm) == (levels, c2c, dccm)
     assert cfg.model.online_acquisition.budget.value == 0.2  # Table VI: 20 %
+
+
+def test_weighted_loss_logs_the_parts_outside_the_total():
+    from mmada.models.losses.base import weighted_loss
+    loss = hand_loss(levels=('intra_image', ), loss_weight=0.5)
+    loss.log_parts = dict(a=torch.tensor(1.), b=torch.tensor(3.))
+    out = weighted_loss(loss, torch.tensor(4.))
+    assert {k: v.item() for k, v in out.items()} == {'loss_mcu': 2.0, 'mcu.a': 1.0, 'mcu.b': 3.0}
+    loss.log_parts = dict(loss_x=torch.tensor(1.))  # would be summed by MMEngine: refused
+    with pytest.raises(RuntimeError, match="contains 'loss'"):
+        weighted_loss(loss, torch.tensor(4.))
