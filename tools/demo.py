@@ -5,7 +5,10 @@ source-only model once, adapts its checkpoint with one method of every family
 (``tools/train.py``, one subprocess each, as a user would) and prints for
 each row the target-val mIoU, the labels it spent (pixels, or points for point
 supervision; percent of the target training pixels) and its wall and CPU time,
-with the load average of the machine while it ran.
+with the load average of the machine while it ran. A row with ``after``
+continues another row's result instead of the source-only model (MADAv2
+stage 2 from stage 1: that run's last checkpoint and its label store) and
+starts once that row finished.
 """
 import os.path as osp
 import sys
@@ -20,7 +23,7 @@ import json
 import os
 import subprocess
 import time
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -40,12 +43,22 @@ class Row(NamedTuple):
             pixels it amounted to).
         optional: Skip the row (and say so) when ``config`` is not in this
             checkout, for a method whose configs land later.
+        after: Name of the row whose result this row continues: that run's
+            last checkpoint is the ``load_from``, its label store the one
+            the config reads (every ``label_store_dir`` of
+            ``train_dataloader``), and its labels count as this row's. The
+            row starts once that row finished. Empty: adapt source only.
+        options: ``{dotted.key: value}`` merged into the config.
+        note: Printed under the table (what the row adds).
     """
     name: str
     family: str
     config: str
     budget: str
     optional: bool = False
+    after: str = ''
+    options: dict = {}
+    note: str = ''
 
 
 _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
@@ -57,6 +70,16 @@ _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 # clicks 5 points in each of the 10 most uncertain 16x16 patches of every image;
 # ADA-MCU (the full model: online acquisition, contrastive units, DCCM)
 # acquires 2.2 % of the target pixels online, during training.
+# MADAv2 stage 2 continues the stage-1 run for a short STAGE2_ITERS (the
+# shipped config trains 300): same schedule shape, the soft-anchor loss on
+# from a quarter of it, as in the config.
+STAGE2_ITERS = 150
+STAGE2_SHORT = {
+    'train_cfg.max_iters': STAGE2_ITERS, 'train_cfg.val_interval': STAGE2_ITERS,
+    'param_scheduler': [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0,
+                             end=STAGE2_ITERS, by_epoch=False)],
+    'model.extra_losses.2.start_iter': STAGE2_ITERS // 4,  # SoftAnchorAlignmentLoss
+}
 METHODS = [
     Row('source only', 'source only',
         'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py', '0'),
@@ -66,6 +89,13 @@ METHODS = [
     Row('CBDA 2.2%', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
     Row('MADAv2 stage 1, 5% images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
         '15 images'),
+    Row('MADAv2 stage 1 + 2', 'MADAv2', f'configs/madav2/madav2-stage2-img5_{_TAIL}',
+        '15 images (stage 1)', after='MADAv2 stage 1, 5% images', options=STAGE2_SHORT,
+        note=f'stage 2 ({STAGE2_ITERS} iterations) continues the stage-1 row: its checkpoint '
+        'and its 15 labelled images (stage 2 buys no label); it adds pseudo labels of the '
+        'frozen stage-1 model on the unlabelled target images, adaptive copy-paste and '
+        'cutmix, OHEM and the soft-anchor loss (k-means target anchors from stage 1); its '
+        'minutes are stage 2 alone (add the stage-1 row for both)'),
     Row('ADA-MCU 2.2% (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}', '2.2 % px',
         optional=True),
     Row('point supervision K=10 x 5 pts', 'point supervision',
@@ -101,32 +131,69 @@ def work_dir_of(config: str, work_root: str) -> str:
     return osp.join(work_root, osp.splitext(osp.basename(config))[0])
 
 
+def _rs():
+    """``tools/benchmarks/results_synthetic.py``, whose config derivation and
+    row chains the demo shares."""
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
+    try:
+        import results_synthetic as rs
+    finally:
+        sys.path.pop(0)
+    return rs
+
+
+def chain(row: Row) -> List[Row]:
+    """The rows ``row`` continues (``Row.after``), nearest first."""
+    return _rs().chain(row, METHODS)
+
+
 def derive_config(row: Row, work_root: str, preset: str, seed: int,
-                  load_from: Optional[str]) -> str:
+                  load_from: Optional[str], label_store: Optional[str] = None,
+                  made_by: str = '') -> str:
     """The config one row trains: the row's config on the chosen preset.
 
     Written next to the work dir by ``make benchmark``'s ``derive_config``
     (every synthetic dataset on ``preset``, ``randomness.seed``, the
-    source-only checkpoint as ``load_from``, per-class IoU in the metrics).
+    starting checkpoint as ``load_from``, the row's options, per-class IoU in
+    the metrics; a chained row's ``label_store_dir``).
 
     Args:
         row: The table row.
         work_root: Folder of the work dirs.
         preset: Synthetic preset, a key of ``BENCH_ROOTS``.
         seed: ``randomness.seed`` of the run.
-        load_from: Source-only checkpoint; ``None`` for source only.
+        load_from: Source-only checkpoint, or for a row with ``after`` the
+            last checkpoint of that row's run; ``None`` for source only.
+        label_store: For a row with ``after``: that run's label store.
+        made_by: What makes ``load_from`` (shown if it is missing).
 
     Returns:
         str: Path of the written config.
     """
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
-    try:
-        import results_synthetic as rs
-    finally:
-        sys.path.pop(0)
+    rs = _rs()
     out = osp.join(work_dir_of(row.config, work_root) + '.config', osp.basename(row.config))
-    return rs.derive_config(rs.Row(row.name, row.config, row.budget), out, preset,
-                            BENCH_ROOTS[preset], seed, load_from)
+    return rs.derive_config(
+        rs.Row(row.name, row.config, row.budget, options=row.options, after=row.after), out,
+        preset, BENCH_ROOTS[preset], seed, load_from, label_store=label_store, made_by=made_by)
+
+
+def start_point(row: Row, work_root: str) -> Tuple[str, Optional[str]]:
+    """The checkpoint a row starts from and the label store it reads.
+
+    Args:
+        row: An adapted row.
+        work_root: Folder of the work dirs.
+
+    Returns:
+        tuple: (source-only checkpoint, ``None``), or for a row with
+        ``after`` (last checkpoint of that row's run, its label store).
+    """
+    rs = _rs()
+    if not row.after:
+        return rs.last_checkpoint(SOURCE_ONLY, work_dir_of(SOURCE_ONLY.config, work_root)), None
+    prev = chain(row)[0]
+    prev_dir = work_dir_of(prev.config, work_root)
+    return rs.last_checkpoint(prev, prev_dir), osp.join(prev_dir, rs.STORE_DIRNAME)
 
 
 def target_train_pixels(bench_root: str = BENCH_ROOT) -> int:
@@ -136,18 +203,21 @@ def target_train_pixels(bench_root: str = BENCH_ROOT) -> int:
     return meta['num_images']['target']['train'] * meta['height'] * meta['width']
 
 
-def labels_spent(row: Row, work_dir: str, total_pixels: int) -> int:
+def labels_spent(row: Row, work_dir: str, total_pixels: int,
+                 stores: Sequence[str] = ()) -> int:
     """Target pixels labelled by the oracle in a finished run.
 
-    Read from the run's label store (queried pixels, void answers included:
-    the points of point supervision, every pixel of MADAv2's images); pseudo
-    labels are not counted. Supervised spends every target training pixel,
-    source only and UDA none.
+    Read from the label stores the run trained with (queried pixels, void
+    answers included: the points of point supervision, every pixel of
+    MADAv2's images); pseudo labels are not counted. Supervised spends every
+    target training pixel, source only and UDA none.
 
     Args:
         row: The table row.
-        work_dir: Work dir of the run.
+        work_dir: Work dir of the run (its own store: ``active_labels``).
         total_pixels: Pixels of the target training set.
+        stores: Further stores it read: those of the runs a chained row
+            continues (stage 2 counts stage 1's images).
 
     Returns:
         int: Labelled pixels.
@@ -155,10 +225,9 @@ def labels_spent(row: Row, work_dir: str, total_pixels: int) -> int:
     from mmada.active.label_store import LabelStore
     if row.family == 'supervised':
         return total_pixels
-    root = osp.join(work_dir, 'active_labels')
-    if not LabelStore.exists(root):
-        return 0
-    return int(LabelStore(root).budget_spent()['pixels'])
+    roots = [osp.join(work_dir, 'active_labels')] + list(stores)
+    return sum(int(LabelStore(root).budget_spent()['pixels']) for root in roots
+               if LabelStore.exists(root))
 
 
 def _wait(proc: subprocess.Popen) -> Optional[float]:
@@ -171,13 +240,60 @@ def _wait(proc: subprocess.Popen) -> Optional[float]:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int) -> Dict[str, dict]:
+def next_row(pending: Sequence[Tuple[Row, str]], running: Sequence[str],
+             done: Iterable[str], work_root: str) -> Optional[Tuple[Row, str]]:
+    """The first pending row that can start (``None``: every one waits).
+
+    A row with ``after`` starts once that row finished (in this call or an
+    earlier run kept by ``--reuse``) and its last checkpoint is there.
+
+    Args:
+        pending: (row, config file) pairs not started, in start order.
+        running: Names of the rows running now.
+        done: Names of the finished rows.
+        work_root: Folder of the work dirs.
+
+    Returns:
+        tuple or None: The (row, config) to start.
+
+    Raises:
+        SystemExit: The row it continues did not run and will not, or
+            finished without its last checkpoint.
+    """
+    done, waiting = set(done), {r.name for r, _ in pending} | set(running)
+    for item in pending:
+        row = item[0]
+        if not row.after:
+            return item
+        if row.after in done:
+            ckpt, _ = start_point(row, work_root)
+            if not osp.exists(ckpt):
+                raise SystemExit(f'[demo] {row.name} continues the {row.after!r} row, whose run '
+                                 f'has no {ckpt}: train that row again (drop --reuse)')
+            return item
+        if row.after not in waiting:
+            raise SystemExit(f'[demo] {row.name} continues the {row.after!r} row, which has '
+                             'not run and is not scheduled: run both (--only '
+                             f'{row.after!r} {row.name!r})')
+    return None
+
+
+def start_order(methods: Sequence[Tuple[Row, str]]) -> List[Tuple[Row, str]]:
+    """Rows that others continue first (so those start early), else in order."""
+    continued = {row.after for row, _ in methods}
+    return sorted(methods, key=lambda item: item[0].name not in continued)
+
+
+def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int,
+            done: Iterable[str] = ()) -> Dict[str, dict]:
     """Train every method, ``jobs`` at a time, one thread each.
 
     Args:
         methods: (row, config file) pairs to train.
         work_root: Folder of the work dirs.
         jobs: Trainings at the same time.
+        done: Rows finished before (kept by ``--reuse``) that chained rows
+            may continue.
 
     Returns:
         dict: Final metrics plus ``minutes`` (wall) and ``cpu_minutes`` per
@@ -187,10 +303,15 @@ def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int) -> Di
     # threads, and on a loaded machine two threads per run wait for each other
     # (measured: 14 s per source-only iteration at load 16 against 0.1 s idle).
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    pending, running, results = list(methods), [], {}
+    pending, running, results = start_order(methods), [], {}
     while pending or running:
-        while pending and len(running) < jobs:
-            row, config = pending.pop(0)
+        while len(running) < jobs:
+            item = next_row(pending, [r[0].name for r in running], set(done) | set(results),
+                            work_root)
+            if item is None:
+                break
+            pending.remove(item)
+            row, config = item
             work_dir = work_dir_of(row.config, work_root)
             cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), config,
                    '--work-dir', work_dir]
@@ -210,7 +331,10 @@ def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int) -> Di
             if proc.returncode != 0:
                 for other in running:
                     other[2].kill()
-                raise SystemExit(f'[demo] {row.name} failed; see {log.name}')
+                waiting = [r.name for r, _ in pending if row.name in (c.name for c in chain(r))]
+                raise SystemExit(f'[demo] {row.name} failed; see {log.name}'
+                                 + (f' (not run, they continue it: {", ".join(waiting)})'
+                                    if waiting else ''))
             metrics = last_metrics(work_dir)
             metrics.update(minutes=(time.time() - start) / 60, cpu_minutes=cpu / 60,
                            work_dir=work_dir)
@@ -273,26 +397,35 @@ def _labels_cell(row: Row, spent: Optional[int]) -> str:
     return f'{spent:,} points' if row.family == 'point supervision' else f'{spent:,}'
 
 
+def _not_run(row: Row) -> str:
+    if row.after and osp.exists(osp.join(ROOT, row.config)):
+        return f'not run: it continues the {row.after!r} row, which did not run'
+    return f'not run: `{row.config}` is not in this checkout'
+
+
 def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
           skipped: Sequence[Row] = ()) -> str:
     """Markdown table: mIoU, labels spent, share of the target pixels, time.
+
+    Followed by the notes of the rows shown (``Row.note``).
 
     Args:
         rows: Rows in table order.
         results: Per row name: ``mIoU``, ``labelled`` (pixels), ``minutes``,
             ``cpu_minutes`` (missing rows are left out).
         total_pixels: Pixels of the target training set.
-        skipped: Rows whose config is not in this checkout (listed, not run).
+        skipped: Rows not run (listed with the reason): their config is not in
+            this checkout, or they continue such a row.
 
     Returns:
         str: The table.
     """
     lines = ['| method | budget | target val mIoU | labelled target pixels | % of target px '
              '| wall min | CPU min |', '|---|---|---:|---:|---:|---:|---:|']
+    notes = []
     for row in rows:
         if row in skipped:
-            lines.append(f'| {row.name} | {row.budget} | not run: `{row.config}` is not in '
-                         'this checkout | | | | |')
+            lines.append(f'| {row.name} | {row.budget} | {_not_run(row)} | | | | |')
             continue
         if row.name not in results:
             continue
@@ -302,7 +435,9 @@ def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
         lines.append(f'| {row.name} | {row.budget} | {m.get("mIoU", float("nan")):.2f} | '
                      f'{_labels_cell(row, spent)} | {share} | {m["minutes"]:.1f} | '
                      f'{m["cpu_minutes"]:.1f} |')
-    return '\n'.join(lines)
+        if row.note:
+            notes.append(f'- {row.name}: {row.note}.')
+    return '\n'.join(lines + ([''] + notes if notes else []))
 
 
 def previous_results(work_root: str, preset: str, seed: int) -> Dict[str, dict]:
@@ -329,18 +464,38 @@ def _write(path: str, text: str) -> None:
 
 
 def select_rows(only: Optional[List[str]]) -> List[Row]:
-    """The rows to run; ``only`` names rows (source only always runs)."""
+    """The rows to run; ``only`` names rows (source only and the rows they
+    continue always run), in table order."""
     names = {r.name for r in METHODS}
     unknown = sorted(set(only or ()) - names)
     if unknown:
         raise SystemExit(f'--only: unknown rows {unknown}; rows are {sorted(names)}')
-    return [r for r in METHODS if r is SOURCE_ONLY or not only or r.name in only]
+    picked = [r for r in METHODS if r is SOURCE_ONLY or not only or r.name in only]
+    return _rs().with_chains(picked, METHODS)
+
+
+def skipped_rows(rows: Sequence[Row]) -> List[Row]:
+    """Rows that cannot run: an optional config not in this checkout, or a
+    row they continue is such a row."""
+    missing = {r.name for r in rows if r.optional and not osp.exists(osp.join(ROOT, r.config))}
+    return [r for r in rows if r.name in missing or any(c.name in missing for c in chain(r))]
+
+
+def reusable(rows: Sequence[Row], reused: Dict[str, dict]) -> Dict[str, dict]:
+    """The rows of the previous run to keep: every one when source only is
+    among them (the rest adapted its checkpoint), except a chained row whose
+    chain is not kept (it would continue a run trained again)."""
+    if SOURCE_ONLY.name not in reused:
+        return {}
+    return {r.name: reused[r.name] for r in rows
+            if r.name in reused and all(c.name in reused for c in chain(r))}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'demo'))
-    parser.add_argument('--only', nargs='*', help='run only these rows (and source only)')
+    parser.add_argument('--only', nargs='*',
+                        help='run only these rows (with source only and the rows they continue)')
     parser.add_argument('--jobs', type=int, default=min(2, os.cpu_count() or 1),
                         help='trainings run at the same time (1 thread each); '
                         'default: 2, or 1 on a 1-core machine')
@@ -359,25 +514,31 @@ def main() -> None:
     if generate_benchmark(bench_root, SyntheticConfig(preset=args.preset)):
         print(f'[demo] generated the {args.preset} synthetic benchmark in '
               f'{time.time() - start:.0f} s')
-    skipped = [r for r in rows if r.optional and not osp.exists(osp.join(ROOT, r.config))]
+    skipped = skipped_rows(rows)
     for row in skipped:
-        print(f'[demo] skip {row.name}: {row.config} is not in this checkout')
+        print(f'[demo] skip {row.name}: {_not_run(row)[len("not run: "):]}')
     reused = previous_results(args.work_root, args.preset, args.seed) if args.reuse else {}
-    if SOURCE_ONLY.name in reused:  # and so are the rows adapted from its checkpoint
-        results = {r.name: reused[r.name] for r in rows if r.name in reused}
-    else:
+    results = reusable(rows, reused)
+    if not results:  # source only trains again, and so every row adapted from it
         reused = {}
         source = derive_config(SOURCE_ONLY, args.work_root, args.preset, args.seed, None)
         results = run_all([(SOURCE_ONLY, source)], args.work_root, 1)
-    ckpt = osp.join(work_dir_of(SOURCE_ONLY.config, args.work_root), 'iter_600.pth')
-    adapted = [(r, derive_config(r, args.work_root, args.preset, args.seed, ckpt))
-               for r in rows if r.name not in results and r not in skipped]
-    results.update(run_all(adapted, args.work_root, args.jobs))
+    adapted = []
+    for row in rows:
+        if row.name in results or row in skipped:
+            continue
+        ckpt, store = start_point(row, args.work_root)
+        made_by = f'the {row.after!r} row of tools/demo.py' if row.after else ''
+        adapted.append((row, derive_config(row, args.work_root, args.preset, args.seed, ckpt,
+                                           store, made_by)))
+    results.update(run_all(adapted, args.work_root, args.jobs, done=results))
     results = {r.name: results[r.name] for r in rows if r.name in results}
     total = target_train_pixels(bench_root)
     by_name = {r.name: r for r in rows}
     for name, m in results.items():
-        m['labelled'] = labels_spent(by_name[name], m['work_dir'], total)
+        stores = [osp.join(work_dir_of(r.config, args.work_root), 'active_labels')
+                  for r in chain(by_name[name])]  # the runs a chained row continues
+        m['labelled'] = labels_spent(by_name[name], m['work_dir'], total, stores)
     report = table(rows, results, total, skipped)
     picture = draw_histograms(args.work_root, rows, bench_root)
     spread = draw_selection(args.work_root, rows, bench_root)

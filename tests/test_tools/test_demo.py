@@ -26,23 +26,38 @@ def _load_demo():
 demo = _load_demo()
 
 
-def test_demo_runs_every_method_family_once_in_table_order():
+def test_demo_runs_every_method_family_in_table_order():
     # issue 15 item 3: source only, UDA, random, RIPU, CBDA, MADAv2, ADA-MCU,
-    # point supervision, supervised
-    assert [r.family for r in demo.METHODS] == list(demo.FAMILIES)
-    assert len(demo.FAMILIES) == 9
+    # point supervision, supervised; MADAv2 twice (stage 1, then stage 1 + 2)
+    families = [r.family for r in demo.METHODS]
+    assert sorted(set(families), key=families.index) == list(demo.FAMILIES)
+    assert families == list(demo.FAMILIES[:6]) + ['MADAv2'] + list(demo.FAMILIES[6:])
     assert demo.METHODS[0] is demo.SOURCE_ONLY and demo.SOURCE_ONLY.family == 'source only'
     assert len({r.name for r in demo.METHODS}) == len(demo.METHODS)
+    # work dirs are named after the configs
+    assert len({r.config for r in demo.METHODS}) == len(demo.METHODS)
 
 
-@pytest.mark.parametrize('row', demo.METHODS, ids=lambda r: r.family)
+def test_chained_rows_continue_an_earlier_row():
+    names = [r.name for r in demo.METHODS]
+    chained = [r for r in demo.METHODS if r.after]
+    assert [r.name for r in chained] == ['MADAv2 stage 1 + 2']
+    for row in chained:
+        assert names.index(row.after) < names.index(row.name) and row.note
+    assert demo.chain(chained[0]) == [demo.METHODS[names.index('MADAv2 stage 1, 5% images')]]
+
+
+@pytest.mark.parametrize('row', demo.METHODS, ids=lambda r: r.name)
 def test_demo_configs_exist_and_parse(row):
     path = osp.join(ROOT, row.config)
     if row.optional and not osp.exists(path):
         pytest.skip(f'{row.config} has not landed in this checkout')
     cfg = Config.fromfile(path)
+    cfg.merge_from_dict(dict(row.options))
     if row is demo.SOURCE_ONLY:
         assert cfg.train_cfg.max_iters == 600  # the demo loads its iter_600.pth
+    elif row.after:  # a short stage 2
+        assert cfg.train_cfg.max_iters == demo.STAGE2_ITERS <= 300
     else:
         assert cfg.train_cfg.max_iters == 300
 
@@ -54,6 +69,12 @@ def test_select_rows_always_keeps_source_only_and_rejects_unknown_names():
         demo.select_rows(['CBDA 3%'])
 
 
+def test_select_rows_adds_the_row_a_chained_row_continues():
+    picked = demo.select_rows(['MADAv2 stage 1 + 2', 'RIPU RA 2.2%'])
+    assert [r.name for r in picked] == ['source only', 'RIPU RA 2.2%',
+                                        'MADAv2 stage 1, 5% images', 'MADAv2 stage 1 + 2']
+
+
 def _store_with_one_round(root, queried):
     store = LabelStore(root, num_classes=19)
     pixels = np.arange(queried, dtype=np.int64)
@@ -63,7 +84,7 @@ def _store_with_one_round(root, queried):
 
 
 def test_labels_spent_reads_the_store_and_counts_supervised_and_uda(tmp_path):
-    rows = {r.family: r for r in demo.METHODS}
+    rows = {r.family: r for r in demo.METHODS if not r.after}
     _store_with_one_round(str(tmp_path / 'active_labels'), 7)
     assert demo.labels_spent(rows['point supervision'], str(tmp_path), 1000) == 7
     assert demo.labels_spent(rows['supervised'], str(tmp_path / 'none'), 1000) == 1000
@@ -71,7 +92,7 @@ def test_labels_spent_reads_the_store_and_counts_supervised_and_uda(tmp_path):
 
 
 def test_table_gives_pixels_points_share_and_times():
-    rows = {r.family: r for r in demo.METHODS}
+    rows = {r.family: r for r in demo.METHODS if not r.after}
     total = 300 * 128 * 256  # 9,830,400 target training pixels
     picked = [rows['source only'], rows['MADAv2'], rows['ADA-MCU'], rows['point supervision']]
     results = {
@@ -93,7 +114,7 @@ def test_table_gives_pixels_points_share_and_times():
 
 
 def test_derived_config_trains_on_the_preset_with_seed_and_checkpoint(tmp_path):
-    rows = {r.family: r for r in demo.METHODS}
+    rows = {r.family: r for r in demo.METHODS if not r.after}
     path = demo.derive_config(rows['UDA'], str(tmp_path), 'hard', 3, 'src/iter_600.pth')
     cfg = Config.fromfile(path)
     assert path.startswith(str(tmp_path))
@@ -112,3 +133,100 @@ def test_reuse_keeps_rows_only_of_the_same_preset_and_seed(tmp_path):
     assert demo.previous_results(str(tmp_path), 'hard', 0) == {}
     assert demo.previous_results(str(tmp_path), 'default', 1) == {}
     assert demo.previous_results(str(tmp_path / 'none'), 'default', 0) == {}
+
+
+def _rows():
+    by_name = {r.name: r for r in demo.METHODS}
+    return by_name['MADAv2 stage 1, 5% images'], by_name['MADAv2 stage 1 + 2']
+
+
+def test_chained_row_derives_the_stage1_checkpoint_label_store_and_short_schedule(tmp_path):
+    stage1, stage2 = _rows()
+    work_root = str(tmp_path)
+    stage1_dir = osp.join(work_root, 'madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256')
+    ckpt, store = demo.start_point(stage2, work_root)
+    assert ckpt == osp.join(stage1_dir, 'iter_300.pth')  # stage 1's last checkpoint
+    assert store == osp.join(stage1_dir, 'active_labels')
+    assert demo.start_point(stage1, work_root) == (osp.join(
+        work_root, 'sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256', 'iter_600.pth'),
+        None)
+    cfg = Config.fromfile(demo.derive_config(stage2, work_root, 'hard', 2, ckpt, store,
+                                             "the 'MADAv2 stage 1, 5% images' row"))
+    assert cfg.load_from == ckpt and 'MADAv2 stage 1' in cfg.load_from_made_by
+    assert cfg.train_dataloader.dataset.target.label_store_dir == store
+    assert cfg.randomness.seed == 2
+    assert cfg.train_dataloader.dataset.target.dataset.generator.preset == 'hard'
+    n = demo.STAGE2_ITERS
+    assert cfg.train_cfg.max_iters == n and cfg.train_cfg.val_interval == n
+    assert [(s.type, s.end) for s in cfg.param_scheduler] == [('PolyLR', n)]
+    anchor = cfg.model.extra_losses[2]  # switched on after a quarter, as in the config
+    assert anchor.type == 'SoftAnchorAlignmentLoss' and anchor.start_iter == n // 4
+    assert [h.type for h in cfg.custom_hooks] == ['TargetAnchorInitHook']
+    assert cfg.model.batch_steps[0].type == 'PseudoLabelTeacher'
+
+
+def test_next_row_waits_for_the_row_it_continues(tmp_path):
+    stage1, stage2 = _rows()
+    other = demo.METHODS[1]
+    work_root = str(tmp_path)
+    order = demo.start_order([(stage2, 'c2'), (other, 'c0'), (stage1, 'c1')])
+    assert [r.name for r, _ in order] == [stage1.name, stage2.name, other.name]
+    assert demo.next_row(order, [], [], work_root)[0] is stage1
+    # stage 1 running: the next free lane takes the row after stage 2
+    assert demo.next_row(order[1:], [stage1.name], [], work_root)[0] is other
+    assert demo.next_row(order[1:2], [stage1.name], [], work_root) is None
+    ckpt, _ = demo.start_point(stage2, work_root)
+    with pytest.raises(SystemExit, match="continues the 'MADAv2 stage 1, 5% images' row, whose "
+                       'run has no .*iter_300.pth'):
+        demo.next_row(order[1:], [], [stage1.name], work_root)
+    import os
+    os.makedirs(osp.dirname(ckpt))
+    open(ckpt, 'w').close()
+    assert demo.next_row(order[1:], [], [stage1.name], work_root)[0] is stage2
+    with pytest.raises(SystemExit, match='has not run and is not scheduled'):
+        demo.next_row([(stage2, 'c2')], [], [], work_root)
+
+
+def test_a_failed_row_names_the_rows_that_continue_it(tmp_path):
+    stage1, stage2 = _rows()
+    missing = str(tmp_path / 'no_such_config.py')  # tools/train.py exits at once
+    with pytest.raises(SystemExit, match=r'MADAv2 stage 1, 5% images failed; see .*\.log '
+                       r'\(not run, they continue it: MADAv2 stage 1 \+ 2\)'):
+        demo.run_all([(stage2, missing), (stage1, missing)], str(tmp_path), 2)
+
+
+def test_chained_row_counts_the_labels_of_the_row_it_continues(tmp_path):
+    _, stage2 = _rows()
+    _store_with_one_round(str(tmp_path / 'stage1' / 'active_labels'), 11)
+    own = str(tmp_path / 'stage2')
+    assert demo.labels_spent(stage2, own, 1000) == 0
+    assert demo.labels_spent(stage2, own, 1000, [str(tmp_path / 'stage1' / 'active_labels')]) == 11
+
+
+def test_table_notes_what_a_chained_row_adds_and_why_it_did_not_run():
+    stage1, stage2 = _rows()
+    results = {n: dict(mIoU=30.0, labelled=491520, minutes=1.0, cpu_minutes=2.0)
+               for n in (stage1.name, stage2.name)}
+    text = demo.table([stage1, stage2], results, 300 * 128 * 256)
+    lines = text.splitlines()
+    assert lines[3] == ('| MADAv2 stage 1 + 2 | 15 images (stage 1) | 30.00 | 491,520 | 5.00 '
+                        '| 1.0 | 2.0 |')
+    assert lines[4] == '' and lines[5].startswith('- MADAv2 stage 1 + 2: stage 2 (')
+    assert 'buys no label' in lines[5] and 'soft-anchor' in lines[5]
+    text = demo.table([stage2], {}, 1000, skipped=[stage2])
+    assert "not run: it continues the 'MADAv2 stage 1, 5% images' row" in text
+
+
+def test_skipped_and_reused_rows_follow_their_chain(tmp_path, monkeypatch):
+    stage1, stage2 = _rows()
+    ghost = stage1._replace(name='ghost', config='configs/none.py', optional=True)
+    ghost2 = stage2._replace(name='ghost 2', after='ghost')
+    monkeypatch.setattr(demo, 'METHODS', demo.METHODS + [ghost, ghost2])
+    assert demo.skipped_rows(demo.METHODS) == [ghost, ghost2]
+    prev = {demo.SOURCE_ONLY.name: {}, stage2.name: {}}
+    # stage 1 trains again, so stage 2 (which continues it) too
+    assert list(demo.reusable([demo.SOURCE_ONLY, stage1, stage2], prev)) == ['source only']
+    prev[stage1.name] = {}
+    assert list(demo.reusable([demo.SOURCE_ONLY, stage1, stage2], prev)) == [
+        'source only', stage1.name, stage2.name]
+    assert demo.reusable([stage1], {stage1.name: {}}) == {}  # no source only: train all

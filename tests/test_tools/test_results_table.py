@@ -1,6 +1,7 @@
 """Pieces of tools/benchmarks/results_synthetic.py on hand values (no training)."""
 import importlib.util
 import json
+import os
 import math
 import os.path as osp
 import sys
@@ -171,3 +172,120 @@ def test_report_is_marked_partial_and_keeps_other_sections(tmp_path):
     assert '| random RA 2.2 % | 2.2 % | 2 | 31.00 ± 1.41 |' in text
     assert '<!-- properties-hard:start -->' in text and 'rank correlation' not in text
     assert (tmp_path / 'results_hard.png').exists()
+
+
+def _row(name):
+    return rs.ROWS[[r.name for r in rs.ROWS].index(name)]
+
+
+STAGE1, STAGE2 = 'MADAv2 stage 1, 5 % images', 'MADAv2 stage 1 + 2'
+
+
+def test_existing_row_folders_keep_their_names():
+    # make benchmark reuses finished runs by folder (record.json): renaming a row retrains it
+    assert rs.slug(STAGE1) == 'madav2-stage-1--5---images'
+    assert rs.slug('ADA-MCU 2.2 % (online)') == 'ada-mcu-2-2----online'
+    assert rs.run_dir('/w', _row(STAGE1), 2) == '/w/madav2-stage-1--5---images/seed2'
+
+
+def test_chains_name_earlier_rows_and_bad_names_fail():
+    names = [r.name for r in rs.ROWS]
+    for row in rs.ROWS:
+        for prev in rs.chain(row, rs.ROWS):
+            assert names.index(prev.name) < names.index(row.name)
+    assert rs.chain(_row(STAGE2), rs.ROWS) == [_row(STAGE1)]
+    assert [r.name for r in rs.select_rows([STAGE2])] == ['source only', STAGE1, STAGE2]
+    lost = _row(STAGE2)._replace(after='MADAv2 stage 0')
+    with pytest.raises(SystemExit, match="continues 'MADAv2 stage 0', which is no row"):
+        rs.chain(lost, rs.ROWS)
+    a, b = lost._replace(name='a', after='b'), lost._replace(name='b', after='a')
+    with pytest.raises(SystemExit, match='in a loop'):
+        rs.chain(a, [a, b])
+
+
+def test_chained_job_starts_from_the_same_seed_stage1_run(tmp_path):
+    work_root = str(tmp_path / 'hard')
+    job = rs.make_job(_row(STAGE2), 1, work_root, 'hard', '/data/h', '/src/iter_600.pth')
+    stage1 = osp.join(work_root, 'madav2-stage-1--5---images', 'seed1')
+    assert job.work_dir == osp.join(work_root, 'madav2-stage-1---2', 'seed1')
+    assert job.needs == stage1 and job.load_from == osp.join(stage1, 'iter_300.pth')
+    cfg = Config.fromfile(job.config)
+    assert cfg.load_from == job.load_from and 'seed 1' in cfg.load_from_made_by
+    assert cfg.train_dataloader.dataset.target.label_store_dir == osp.join(stage1,
+                                                                           'active_labels')
+    assert cfg.randomness.seed == 1 and cfg.train_cfg.max_iters == 300
+    assert cfg.val_evaluator.class_subsets['IoU-03'] == [3]
+    plain = rs.make_job(_row(STAGE1), 1, work_root, 'hard', '/data/h', '/src/iter_600.pth')
+    assert plain.needs == '' and Config.fromfile(plain.config).load_from == '/src/iter_600.pth'
+    assert rs.label_stores(_row(STAGE2), job.work_dir, work_root, 1) == [
+        osp.join(job.work_dir, 'active_labels'), osp.join(stage1, 'active_labels')]
+
+
+def test_chained_row_whose_config_reads_no_store_is_refused(tmp_path):
+    advent = _row('AdvEnt (no target label)')._replace(name='x', after=STAGE1)
+    with pytest.raises(SystemExit, match='has no label_store_dir in train_dataloader'):
+        rs.derive_config(advent, str(tmp_path / 'c.py'), 'hard', '/d', 0, '/ck.pth',
+                         label_store='/s')
+    assert not (tmp_path / 'c.py').exists()
+
+
+def test_next_job_waits_for_the_run_it_continues(tmp_path):
+    root = str(tmp_path)
+    s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')
+    s2 = rs.make_job(_row(STAGE2), 0, root, 'hard', '/d', '/src.pth')
+    other = rs.make_job(_row('CBDA 2.2 %'), 0, root, 'hard', '/d', '/src.pth')
+    assert rs.next_job([s2, other], [s1]) is other  # stage 1 runs: stage 2 waits
+    assert rs.next_job([s2], [s1]) is None
+    with pytest.raises(SystemExit, match='which has no finished run .* and none is scheduled'):
+        rs.next_job([s2], [])
+    with pytest.raises(SystemExit, match='finished without .*iter_300.pth'):
+        rs.next_job([s2, other], [], done={s1.work_dir})
+    os.makedirs(s1.work_dir, exist_ok=True)
+    open(s2.load_from, 'w').close()
+    assert rs.next_job([s2, other], [], done={s1.work_dir}) is s2
+    # a stage-1 run finished in an earlier call of the benchmark (record.json)
+    open(osp.join(s1.work_dir, 'record.json'), 'w').close()
+    assert rs.next_job([s2, other], []) is s2
+
+
+def test_run_jobs_starts_the_chained_job_after_its_input(tmp_path, monkeypatch):
+    root = str(tmp_path)
+    s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')
+    s2 = rs.make_job(_row(STAGE2), 0, root, 'hard', '/d', '/src.pth')
+    other = rs.make_job(_row('CBDA 2.2 %'), 0, root, 'hard', '/d', '/src.pth')
+    started, finished = [], []
+
+    class Done:  # a training that ends at once: writes stage 1's last checkpoint
+        def __init__(self, cmd, **kwargs):
+            self.pid = len(started) + 1
+            started.append(cmd[cmd.index('--work-dir') + 1])
+            os.makedirs(started[-1], exist_ok=True)
+            open(osp.join(started[-1], 'iter_300.pth'), 'w').close()
+
+    monkeypatch.setattr(rs.subprocess, 'Popen', Done)
+    monkeypatch.setattr(rs.os, 'wait4', lambda pid, flags: (pid, 0, Usage()))
+    monkeypatch.setattr(rs.time, 'sleep', lambda s: None)
+    rs.run_jobs([s2, s1, other], 2, 0, lambda job, m, c: finished.append(job.work_dir))
+    # stage 2 waits while stage 1 runs; the free lane takes the next job
+    assert started == [s1.work_dir, other.work_dir, s2.work_dir]
+    assert finished == started
+
+
+class Usage:
+    ru_utime, ru_stime = 1.0, 0.5
+
+
+def test_run_record_counts_the_labels_of_the_stores_a_run_read(tmp_path):
+    import numpy as np
+
+    from mmada.active.label_store import LabelStore, RoundUpdate
+    store = LabelStore(str(tmp_path / 'stage1' / 'active_labels'), num_classes=3)
+    labels = np.array([0, 0, 2, 255], dtype=np.uint8)
+    store.commit_round(1, {'a.png': RoundUpdate(shape=(2, 4), pixels=np.arange(4),
+                                                labels=labels)})
+    (tmp_path / 'stage2').mkdir()
+    rec = rs.run_record(str(tmp_path / 'stage2'), 1.0, [0], 3,
+                        stores=[str(tmp_path / 'stage2' / 'active_labels'),
+                                str(tmp_path / 'stage1' / 'active_labels')])
+    assert rec['class_counts'] == [2.0, 0.0, 1.0] and rec['labelled'] == 3.0
+    assert rs.run_record(str(tmp_path / 'stage2'), 1.0, [0], 3)['labelled'] == 0

@@ -11,8 +11,11 @@ written down whatever they show. Output: a marked section of
 ``docs/results_synthetic.md`` and a figure (mIoU with error bars, per-class
 IoU heat map).
 
-Adding a method is one entry in ``ROWS``. Runs that finished are reused
-(``record.json`` in their folder), so an interrupted benchmark continues::
+Adding a method is one entry in ``ROWS``; a row with ``after`` continues
+another row's result instead (MADAv2 stage 2 from stage 1: each seed's run
+starts from that row's same-seed checkpoint and reads its label store), and
+runs once that run finished. Runs that finished are reused (``record.json``
+in their folder), so an interrupted benchmark continues::
 
     python tools/benchmarks/results_synthetic.py [--preset hard] [--seeds 0 1 2]
         [--only 'random RA 2.2 %' ...] [--jobs 2] [--nice 15] [--out docs/results_synthetic.md]
@@ -44,12 +47,18 @@ class Row(NamedTuple):
         budget: Budget as shown in the table.
         role: Name used by the goal checks (``results_table.check_goals``).
         options: ``{dotted.key: value}`` merged into the config.
+        after: Name of the row whose result this row continues: for each
+            seed, the last checkpoint of that row's run of the same seed is
+            the ``load_from`` and its label store the one the config reads
+            (every ``label_store_dir`` of ``train_dataloader``); its labels
+            are counted as this row's. Empty: adapt the source-only model.
     """
     name: str
     config: str
     budget: str
     role: str = ''
     options: dict = {}
+    after: str = ''
 
 
 _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
@@ -72,6 +81,10 @@ ROWS = [
     Row('RIPU PA 40 px', f'configs/ripu/ripu-pa40_{_TAIL}', '40 px/img', 'ripu_pa'),
     Row('point supervision K=10 x 5 pts', f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
     Row('MADAv2 stage 1, 5 % images', f'configs/mada/madav2-img5_{_TAIL}', '15 images'),
+    # Stage 2 as shipped (300 iterations) from the stage-1 run of the same seed:
+    # no new labels; frozen stage-1 teacher, ACP + ACM, OHEM, soft-anchor loss.
+    Row('MADAv2 stage 1 + 2', f'configs/madav2/madav2-stage2-img5_{_TAIL}',
+        '15 images (stage 1)', after='MADAv2 stage 1, 5 % images'),
     Row('ADA-MCU 2.2 % (online)', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}', '2.2 %'),
     Row('RIPU RA 10 %', f'configs/ripu/ripu-ra2.2_{_TAIL}', '10 %', 'ra10',
         {'active_learning.budget.value': 0.10}),
@@ -83,6 +96,69 @@ ROWS = [
         {'active_learning.budget.value': 0.20}),
 ]
 BENCH_ROOTS = {'default': 'data/synthetic', 'hard': 'data/synthetic_hard'}
+STORE_DIRNAME = 'active_labels'  # mmada.engine.runner.active_loop: <work_dir>/active_labels
+
+
+def chain(row: Row, rows: List[Row]) -> List[Row]:
+    """The rows ``row`` continues, nearest first (empty when it adapts source only).
+
+    Args:
+        row: A row of ``rows``.
+        rows: Every row (``ROWS``, or the demo's rows).
+
+    Returns:
+        list: The named row, the row that one names, and so on.
+
+    Raises:
+        SystemExit: A named row is missing, or the names loop.
+    """
+    by_name = {r.name: r for r in rows}
+    out, seen = [], {row.name}
+    while row.after:
+        if row.after not in by_name:
+            raise SystemExit(f'row {row.name!r} continues {row.after!r}, which is no row '
+                             f'(rows: {sorted(by_name)}); fix its after=')
+        if row.after in seen:
+            raise SystemExit(f'rows {sorted(seen)} continue each other in a loop; fix after=')
+        row = by_name[row.after]
+        seen.add(row.name)
+        out.append(row)
+    return out
+
+
+def with_chains(selected: List[Row], rows: List[Row]) -> List[Row]:
+    """``selected`` plus every row they continue, in the order of ``rows``."""
+    names = {r.name for r in selected}
+    for row in selected:
+        names.update(r.name for r in chain(row, rows))
+    return [r for r in rows if r.name in names]
+
+
+def last_checkpoint(row: Row, work_dir: str) -> str:
+    """The checkpoint a finished run of ``row`` ends with (``iter_<max_iters>.pth``)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, row.config))
+    if row.options:
+        cfg.merge_from_dict(dict(row.options))
+    return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
+
+
+def read_label_store(cfg, store: str) -> int:
+    """Point every ``label_store_dir`` of ``cfg.train_dataloader`` at ``store``.
+
+    Args:
+        cfg: A loaded config (changed in place).
+        store: Label store folder of the run a chained row continues.
+
+    Returns:
+        int: Number of datasets changed.
+    """
+    count = 0
+    for d in _walk_dicts(cfg._cfg_dict.get('train_dataloader', {})):
+        if d.get('label_store_dir'):
+            d['label_store_dir'] = store
+            count += 1
+    return count
 
 
 def slug(name: str) -> str:
@@ -101,13 +177,14 @@ def _walk_dicts(obj):
 
 
 def derive_config(row: Row, out_path: str, preset: str, bench_root: str, seed: int,
-                  load_from: Optional[str], num_classes: int = 19) -> str:
+                  load_from: Optional[str], num_classes: int = 19,
+                  label_store: Optional[str] = None, made_by: str = '') -> str:
     """Write the config of one run: the row's config on the chosen benchmark.
 
     Every ``SyntheticCityscapesDataset`` gets ``bench_root`` and the preset;
-    the seed, the source-only checkpoint and the row's options are set; the
-    evaluator also reports each class's IoU (``IoU-00`` ... as one-class
-    subsets of ``SubsetIoUMetric``).
+    the seed, the starting checkpoint and the row's options are set; a
+    chained row reads ``label_store``; the evaluator also reports each
+    class's IoU (``IoU-00`` ... as one-class subsets of ``SubsetIoUMetric``).
 
     Args:
         row: The table row.
@@ -115,11 +192,19 @@ def derive_config(row: Row, out_path: str, preset: str, bench_root: str, seed: i
         preset: Synthetic preset (``'default'`` or ``'hard'``).
         bench_root: Folder of that benchmark.
         seed: ``randomness.seed``.
-        load_from: Source-only checkpoint, ``None`` for the source-only run.
+        load_from: Checkpoint to start from (source only, or the last one
+            of the run a chained row continues), ``None`` for source only.
         num_classes: Classes of the benchmark.
+        label_store: For a row with ``after``: the label store of the run it
+            continues (its config must read one, ``label_store_dir``).
+        made_by: What makes ``load_from`` (``load_from_made_by``, shown by
+            ``tools/train.py`` when it is missing).
 
     Returns:
         str: ``out_path``.
+
+    Raises:
+        SystemExit: ``label_store`` is given and the config reads no store.
     """
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, row.config))
@@ -129,8 +214,14 @@ def derive_config(row: Row, out_path: str, preset: str, bench_root: str, seed: i
             d['generator'] = dict(d.get('generator') or {}, preset=preset)
     if row.options:
         cfg.merge_from_dict(dict(row.options))
+    if label_store is not None and not read_label_store(cfg, label_store):
+        raise SystemExit(f'row {row.name!r} continues {row.after!r} and so reads its label '
+                         f'store, but {row.config} has no label_store_dir in train_dataloader: '
+                         'give its target dataset one (as configs/madav2/madav2-stage2-*.py)')
     cfg.randomness = dict(seed=seed, deterministic=False)
     cfg.load_from = load_from
+    if made_by:
+        cfg.load_from_made_by = made_by
     evaluator = dict(type='SubsetIoUMetric', iou_metrics=['mIoU'],
                      class_subsets={f'IoU-{c:02d}': [c] for c in range(num_classes)})
     cfg.val_evaluator = evaluator
@@ -155,19 +246,36 @@ def read_scalars(work_dir: str) -> tuple:
 
 
 def run_record(work_dir: str, minutes: float, tail: List[int], num_classes: int,
-               supervised_counts=None) -> dict:
-    """What the table needs from one finished run."""
+               supervised_counts=None, stores: Optional[List[str]] = None) -> dict:
+    """What the table needs from one finished run.
+
+    Args:
+        work_dir: The run's work dir.
+        minutes: Its wall time.
+        tail: Tail classes.
+        num_classes: Classes of the benchmark.
+        supervised_counts: Class counts of every target label (supervised).
+        stores: Label stores whose labels the run trained with (their class
+            counts are summed); default: ``<work_dir>/active_labels``. A
+            chained row adds the stores of the runs it continues.
+
+    Returns:
+        dict: mIoU, per-class IoU, tail mIoU, imbalance, labelled pixels,
+        minutes, iterations per second and class counts.
+    """
+    import numpy as np
     import torch
 
     from mmada.active.cbda import imbalance_score
     from mmada.active.label_store import LabelStore
     metrics, sec_per_iter = read_scalars(work_dir)
     per_class = [float(metrics.get(f'IoU-{c:02d}', float('nan'))) for c in range(num_classes)]
-    store = osp.join(work_dir, 'active_labels')
     counts = None
-    if LabelStore.exists(store):
-        counts = LabelStore(store).class_counts()[:num_classes]
-    elif supervised_counts is not None:
+    for store in stores or [osp.join(work_dir, STORE_DIRNAME)]:
+        if LabelStore.exists(store):
+            found = np.asarray(LabelStore(store).class_counts()[:num_classes], dtype=np.float64)
+            counts = found if counts is None else counts + found
+    if counts is None and supervised_counts is not None:
         counts = supervised_counts
     labelled = float(sum(counts)) if counts is not None else 0.0
     imbalance = (imbalance_score(torch.as_tensor(counts, dtype=torch.float64))
@@ -179,24 +287,83 @@ def run_record(work_dir: str, minutes: float, tail: List[int], num_classes: int,
 
 
 class Job(NamedTuple):
+    """One training: a row at a seed.
+
+    Attributes:
+        row: The table row.
+        seed: ``randomness.seed``.
+        work_dir: Its work dir.
+        config: Its derived config.
+        needs: Work dir of the run it continues (a row with ``after``): it
+            starts once that run finished (``record.json``).
+        load_from: The checkpoint it starts from (checked before it starts).
+    """
     row: Row
     seed: int
     work_dir: str
     config: str
+    needs: str = ''
+    load_from: str = ''
+
+
+def _finished(work_dir: str) -> bool:
+    return osp.exists(osp.join(work_dir, 'record.json'))
+
+
+def next_job(pending: List[Job], running: List[Job], done=()) -> Optional[Job]:
+    """The first pending job whose input run finished (``None``: all wait).
+
+    Args:
+        pending: Jobs not started, in order.
+        running: Jobs running now.
+        done: Work dirs of the runs finished so far (besides those with a
+            ``record.json``).
+
+    Returns:
+        Job or None: The job to start now.
+
+    Raises:
+        SystemExit: A job continues a run that is neither finished, running
+            nor pending, or its checkpoint is missing although that run
+            finished.
+    """
+    scheduled = {j.work_dir for j in pending + running}
+    for job in pending:
+        if not job.needs:
+            return job
+        if job.needs in done or _finished(job.needs):
+            if job.load_from and not osp.exists(job.load_from):
+                raise SystemExit(
+                    f'[benchmark] {job.row.name} seed {job.seed} continues {job.row.after!r}, '
+                    f'whose run {job.needs} finished without {job.load_from}: delete its '
+                    'record.json to train it again')
+            return job
+        if job.needs not in scheduled:
+            raise SystemExit(
+                f'[benchmark] {job.row.name} seed {job.seed} continues {job.row.after!r}, '
+                f'which has no finished run in {job.needs} and none is scheduled: run that row '
+                f'too (--only {job.row.after!r} {job.row.name!r})')
+    return None
 
 
 def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
     """Train ``jobs`` with ``tools/train.py``, ``parallel`` at a time (1 thread each).
 
+    Jobs start in order; one that continues another run (``needs``) waits
+    until that run finished and the next startable job takes its place.
     ``finish(job, minutes, cpu_minutes)`` is called as each one ends (wall
-    and CPU minutes of the training process); a failed run stops the others
-    and exits with the path of its log.
+    and CPU minutes of the training process) and writes its ``record.json``;
+    a failed run stops the others and exits with the path of its log (and
+    the jobs that would have continued it).
     """
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    pending, running = list(jobs), []
+    pending, running, done = list(jobs), [], set()
     while pending or running:
-        while pending and len(running) < parallel:
-            job = pending.pop(0)
+        while len(running) < parallel:
+            job = next_job(pending, [item[0] for item in running], done)
+            if job is None:
+                break
+            pending.remove(job)
             cmd = ([] if nice <= 0 else ['nice', '-n', str(nice)]) + [
                 sys.executable, osp.join(ROOT, 'tools/train.py'), job.config,
                 '--work-dir', job.work_dir]
@@ -216,9 +383,14 @@ def run_jobs(jobs: List[Job], parallel: int, nice: int, finish) -> None:
             if proc.returncode != 0:
                 for other in running:
                     other[1].kill()
+                waiting = [f'{j.row.name} seed {j.seed}' for j in pending
+                           if j.needs == job.work_dir]
                 raise SystemExit(f'[benchmark] {job.row.name} seed {job.seed} failed; '
-                                 f'see {log.name}')
+                                 f'see {log.name}'
+                                 + (f' (not run, they continue it: {", ".join(waiting)})'
+                                    if waiting else ''))
             finish(job, (time.time() - start) / 60, (usage.ru_utime + usage.ru_stime) / 60)
+            done.add(job.work_dir)
 
 
 def _save_json(path: str, obj) -> None:
@@ -241,7 +413,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--preset', default='hard', choices=sorted(BENCH_ROOTS))
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--only', nargs='*', help='row names to run (source only always)')
+    parser.add_argument('--only', nargs='*',
+                        help='row names to run (with source only and the rows they continue)')
     parser.add_argument('--jobs', type=int, default=2, help='trainings at the same time')
     parser.add_argument('--nice', type=int, default=0, help='niceness of the trainings')
     parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'benchmark'))
@@ -249,11 +422,11 @@ def main() -> None:
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: write the report from the finished runs')
     args = parser.parse_args()
-    rows = [r for r in ROWS if r is SOURCE_ONLY or not args.only or r.name in args.only]
     unknown = set(args.only or ()) - {r.name for r in ROWS}
     if unknown:
         raise SystemExit(f'--only: unknown rows {sorted(unknown)}; rows are '
                          f'{[r.name for r in ROWS]}')
+    rows = select_rows(args.only)
     start = time.time()
     props, bench_root = prepare_benchmark(args.preset)
     classes, share = props['classes'], props['pixel_share']['target']
@@ -264,7 +437,8 @@ def main() -> None:
 
     def finish(job: Job, minutes: float, cpu_minutes: float) -> None:
         sup = ([s / 100 * total_px for s in share] if job.row.role == 'supervised' else None)
-        rec = run_record(job.work_dir, minutes, tail, len(classes), sup)
+        rec = run_record(job.work_dir, minutes, tail, len(classes), sup,
+                         label_stores(job.row, job.work_dir, work_root, job.seed))
         rec['cpu_minutes'] = cpu_minutes
         _save_json(osp.join(job.work_dir, 'record.json'), rec)
         records[job.row.name][job.seed] = rec
@@ -275,15 +449,14 @@ def main() -> None:
         out = []  # seed-major: a run stopped early still covers every row
         for seed in seeds:
             for row in selected:
-                work_dir = osp.join(work_root, slug(row.name), f'seed{seed}')
+                work_dir = run_dir(work_root, row, seed)
                 done = osp.join(work_dir, 'record.json')
                 if osp.exists(done):
                     with open(done) as f:
                         records[row.name][seed] = json.load(f)
                     continue
-                cfg = derive_config(row, osp.join(work_dir + '.config', osp.basename(row.config)),
-                                    args.preset, bench_root, seed, load_from, len(classes))
-                out.append(Job(row, seed, work_dir, cfg))
+                out.append(make_job(row, seed, work_root, args.preset, bench_root, load_from,
+                                    len(classes)))
         return out
 
     adapted = [r for r in rows if r is not SOURCE_ONLY]
@@ -304,6 +477,60 @@ def main() -> None:
               for r in recs.values())
     write_report(args, rows, records, classes, tail, props, (time.time() - start) / 60,
                  minutes, cpu)
+
+
+def run_dir(work_root: str, row: Row, seed: int) -> str:
+    """Work dir of one run: ``<work_root>/<slug of the row>/seed<seed>``."""
+    return osp.join(work_root, slug(row.name), f'seed{seed}')
+
+
+def label_stores(row: Row, work_dir: str, work_root: str, seed: int) -> List[str]:
+    """The label stores a run trained with: its own and, for a chained row,
+    those of the same-seed runs it continues."""
+    return [osp.join(work_dir, STORE_DIRNAME)] + [
+        osp.join(run_dir(work_root, r, seed), STORE_DIRNAME) for r in chain(row, ROWS)]
+
+
+def make_job(row: Row, seed: int, work_root: str, preset: str, bench_root: str,
+             source_ckpt: Optional[str], num_classes: int = 19) -> Job:
+    """The job of ``row`` at ``seed`` with its derived config written.
+
+    A row with ``after`` starts from the last checkpoint of that row's run of
+    the same seed and reads its label store; any other row from
+    ``source_ckpt``.
+
+    Args:
+        row: The table row.
+        seed: ``randomness.seed``.
+        work_root: Folder of the preset's runs.
+        preset: Synthetic preset.
+        bench_root: Folder of that benchmark.
+        source_ckpt: The source-only checkpoint.
+        num_classes: Classes of the benchmark.
+
+    Returns:
+        Job: With ``needs`` and ``load_from`` set for a chained row.
+    """
+    work_dir = run_dir(work_root, row, seed)
+    out = osp.join(work_dir + '.config', osp.basename(row.config))
+    if not row.after:
+        cfg = derive_config(row, out, preset, bench_root, seed, source_ckpt, num_classes)
+        return Job(row, seed, work_dir, cfg)
+    prev = chain(row, ROWS)[0]
+    prev_dir = run_dir(work_root, prev, seed)
+    ckpt = last_checkpoint(prev, prev_dir)
+    cfg = derive_config(row, out, preset, bench_root, seed, ckpt, num_classes,
+                        label_store=osp.join(prev_dir, STORE_DIRNAME),
+                        made_by=f'the {prev.name!r} row of tools/benchmarks/results_synthetic.py '
+                        f'(seed {seed})')
+    return Job(row, seed, work_dir, cfg, needs=prev_dir, load_from=ckpt)
+
+
+def select_rows(only: Optional[List[str]]) -> List[Row]:
+    """The rows to run: ``only`` (every row when empty), the rows they
+    continue and source only, in table order."""
+    picked = [r for r in ROWS if r is SOURCE_ONLY or not only or r.name in only]
+    return with_chains(picked, ROWS)
 
 
 def prepare_benchmark(preset: str) -> tuple:
@@ -350,7 +577,10 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
         + f'{run_minutes:.0f} training-minutes in all (sum over runs; '
         f'{cpu_minutes:.0f} CPU minutes, so {cpu_minutes / 2:.0f} min on two idle cores); '
         f'target val of `{BENCH_ROOTS[args.preset]}`; source only '
-        f'trained once (seed 0), every other row adapts its checkpoint (300 iterations). '
+        f'trained once (seed 0), every other row adapts its checkpoint (300 iterations)'
+        + ''.join(f'; {r.name} continues the {r.after} run of the same seed (its last '
+                  'checkpoint and its label store: the labels are counted once, in both rows)'
+                  for r in rows if r.after) + '. '
         f'Tail classes (rarest third of the target training pixels): '
         f'{", ".join(classes[c] for c in tail)}.'
         + ('' if complete else ' **Partial run**: not every row has 3 seeds (see the '
