@@ -289,3 +289,19 @@ def test_run_record_counts_the_labels_of_the_stores_a_run_read(tmp_path):
                                 str(tmp_path / 'stage1' / 'active_labels')])
     assert rec['class_counts'] == [2.0, 0.0, 1.0] and rec['labelled'] == 3.0
     assert rs.run_record(str(tmp_path / 'stage2'), 1.0, [0], 3)['labelled'] == 0
+
+
+def test_a_failed_run_names_the_jobs_that_continue_it(tmp_path, monkeypatch):
+    root = str(tmp_path)
+    s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')
+    s2 = rs.make_job(_row(STAGE2), 0, root, 'hard', '/d', '/src.pth')
+
+    class Fails:
+        pid = 7
+
+    monkeypatch.setattr(rs.subprocess, 'Popen', lambda cmd, **kw: Fails())
+    monkeypatch.setattr(rs.os, 'wait4', lambda pid, flags: (pid, 1 << 8, Usage()))  # exit 1
+    monkeypatch.setattr(rs.time, 'sleep', lambda s: None)
+    with pytest.raises(SystemExit, match=r'MADAv2 stage 1, 5 % images seed 0 failed; see .*\.log '
+                       r'\(not run, they continue it: MADAv2 stage 1 \+ 2 seed 0\)'):
+        rs.run_jobs([s2, s1], 2, 0, lambda *a: pytest.fail('nothing finished'))
