@@ -134,11 +134,12 @@ def work_dir_of(config: str, work_root: str) -> str:
 def _rs():
     """``tools/benchmarks/results_synthetic.py``, whose config derivation and
     row chains the demo shares."""
+    saved = list(sys.path)  # it puts tools/benchmarks on the path while it imports
     sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
     try:
         import results_synthetic as rs
     finally:
-        sys.path.pop(0)
+        sys.path[:] = saved
     return rs
 
 
