@@ -164,9 +164,14 @@ def test_report_is_marked_partial_and_keeps_other_sections(tmp_path):
                      'recall_target_means')},
                  difficulty=dict(separability_p10=1.0, separability_p50=2.0,
                                  separability_p90=3.0))
+    stage2 = rs.ROWS[[r.name for r in rs.ROWS].index('MADAv2 stage 1 + 2')]
+    rows.append(stage2)
+    records[stage2.name] = {0: _rec(35, per_class=per_class)}
     args = Namespace(out=str(out), preset='hard', jobs=2, nice=15)
     rs.write_report(args, rows, records, list(CLASSES), [0, 1], props, 5.0, 9.0)
     text = out.read_text()
+    assert ('MADAv2 stage 1 + 2 continues the MADAv2 stage 1, 5 % images run of the same seed '
+            '(its last checkpoint and its label store' in text)
     assert text.startswith('# Results\n\nintro\n')
     assert '## Preset `hard` (partial run)' in text and '**Partial run**' in text
     assert '| random RA 2.2 % | 2.2 % | 2 | 31.00 ± 1.41 |' in text

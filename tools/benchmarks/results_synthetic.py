@@ -579,7 +579,7 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
         f'target val of `{BENCH_ROOTS[args.preset]}`; source only '
         f'trained once (seed 0), every other row adapts its checkpoint (300 iterations)'
         + ''.join(f'; {r.name} continues the {r.after} run of the same seed (its last '
-                  'checkpoint and its label store: the labels are counted once, in both rows)'
+                  'checkpoint and its label store, whose pixels its labelled-px column counts)'
                   for r in rows if r.after) + '. '
         f'Tail classes (rarest third of the target training pixels): '
         f'{", ".join(classes[c] for c in tail)}.'
