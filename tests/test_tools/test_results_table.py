@@ -96,6 +96,17 @@ def test_goals_on_hand_values():
     assert '**does not hold**' in text and 'not measured' in text
 
 
+def test_active_rows_given_as_a_list_keep_names_with_commas():
+    rows = dict(_rows(), **{'MADAv2 stage 1, 5 % images': _rows()['RIPU RA']})
+    names = dict(source='src', supervised='sup', uda='', random_ra='rand RA',
+                 ripu_ra='RIPU RA', random_pa='rand PA', ripu_pa='RIPU PA',
+                 entropy_pa='ent PA', ra10='RA10', cbda10='CB10', ra20='RA20',
+                 cbda20='CB20', active=['MADAv2 stage 1, 5 % images'])
+    goals = {g['goal']: g for g in rt.check_goals(rows, names)}
+    assert goals['MADAv2 stage 1, 5 % images > src']['holds'] is True
+    assert not any(g.startswith(' 5 % images') for g in goals)
+
+
 def test_tables_show_mean_and_std():
     rows = rt.aggregate({'m': [_rec(40, lab=1000), _rec(42, lab=1000)]})
     table = rt.results_table(rows, {'m': '2.2 %'})
@@ -178,6 +189,46 @@ def test_report_is_marked_partial_and_keeps_other_sections(tmp_path):
     assert '<!-- properties-hard:start -->' in text and 'rank correlation' not in text
     assert (tmp_path / 'results_hard.png').exists()
 
+
+
+def _props():
+    from mmada.datasets.synthetic import CLASSES
+    return dict(classes=list(CLASSES), tail_threshold_percent=0.5, tail_classes=[],
+                pixel_share=dict(target=[5.0] * 19, source=[5.0] * 19),
+                **{k: [1.0] * 19 for k in (
+                    'image_share', 'top10_image_share', 'median_component_area',
+                    'boundary_fraction', 'colour_shift', 'recall_source_means',
+                    'recall_target_means')},
+                difficulty=dict(separability_p10=1.0, separability_p50=2.0,
+                                separability_p90=3.0))
+
+
+def test_complete_hard_run_replaces_the_readme_section_and_a_partial_one_does_not(tmp_path):
+    from argparse import Namespace
+
+    from mmada.datasets.synthetic import CLASSES
+    readme = tmp_path / 'README.md'
+    readme.write_text('# Project\n\n<!-- results-synthetic-readme:start -->\nold\n'
+                      '<!-- results-synthetic-readme:end -->\n\n## Later\n')
+    docs = tmp_path / 'docs'
+    docs.mkdir()
+    per_class = [float(c) for c in range(19)]
+    records = {r.name: {s: _rec(10 + i + s, per_class=per_class) for s in (0, 1, 2)}
+               for i, r in enumerate(rs.ROWS)}
+    records[rs.SOURCE_ONLY.name] = {0: _rec(10, per_class=per_class)}
+    args = Namespace(out=str(docs / 'results.md'), preset='hard', jobs=2, nice=0,
+                     readme=str(readme))
+    partial = {k: dict(v) for k, v in records.items()}
+    partial['CBDA 20 %'].pop(2)
+    rs.write_report(args, rs.ROWS, partial, list(CLASSES), [0, 1], _props(), 5.0, 9.0)
+    assert '\nold\n' in readme.read_text()
+    rs.write_report(args, rs.ROWS, records, list(CLASSES), [0, 1], _props(), 5.0, 9.0)
+    text = readme.read_text()
+    assert text.startswith('# Project\n') and text.rstrip().endswith('## Later')
+    assert '\nold\n' not in text
+    assert '| random RA 2.2 % | 2.2 % | 3 | 14.00 ± 1.00 |' in text
+    assert '![mIoU and per-class IoU](docs/results_hard.png)' in text
+    assert 'commit ' in text and 'Goals of issue 15: ' in text
 
 def _row(name):
     return rs.ROWS[[r.name for r in rs.ROWS].index(name)]

@@ -419,6 +419,9 @@ def main() -> None:
     parser.add_argument('--nice', type=int, default=0, help='niceness of the trainings')
     parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'benchmark'))
     parser.add_argument('--out', default=osp.join(ROOT, 'docs', 'results_synthetic.md'))
+    parser.add_argument('--readme', default=osp.join(ROOT, 'README.md'),
+                        help="README whose 'results-synthetic-readme' section a complete run "
+                        "of the hard preset replaces ('' for none)")
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: write the report from the finished runs')
     args = parser.parse_args()
@@ -559,17 +562,19 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
     agg = aggregate(runs)
     roles = {r.role: r.name for r in ROWS if r.role}
     active = [r.name for r in rows if r.role not in ('source', 'supervised', 'uda')]
-    goals = check_goals(agg, dict(roles, uda=roles.get('uda', ''), active=','.join(active)))
+    goals = check_goals(agg, dict(roles, uda=roles.get('uda', ''), active=active))
     complete = len(rows) == len(ROWS) and all(
         len(runs[r.name]) >= (1 if r is SOURCE_ONLY else 3) for r in rows)
     figure = write_figure(agg, classes, tail, osp.splitext(args.out)[0] + f'_{args.preset}.png')
     mark = f'results-synthetic-{args.preset}'
+    stamp = (f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, commit {_commit()}, '
+             f'{machine()}')
+    table = results_table(agg, {r.name: r.budget for r in rows})
     section = '\n'.join([
         f'<!-- {mark}:start -->',
         f'## Preset `{args.preset}`' + ('' if complete else ' (partial run)'),
         '',
-        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, commit {_commit()}, '
-        f'{machine()}; '
+        f'{stamp}; '
         + ('report written from finished runs (`--report-only`), '
            if getattr(args, 'report_only', False) else
            f'{args.jobs} training(s) at a time (niceness {args.nice}), '
@@ -586,7 +591,7 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
         + ('' if complete else ' **Partial run**: not every row has 3 seeds (see the '
            'seeds column); the goals below are measured on what ran.'),
         '',
-        results_table(agg, {r.name: r.budget for r in rows}),
+        table,
         '',
         'Goals (issue 15, item 4):',
         '',
@@ -601,7 +606,48 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
     ])
     write_section(args.out, section, mark)
     write_section(args.out, properties_section(args.preset, props), f'properties-{args.preset}')
+    readme = getattr(args, 'readme', '')
+    if readme and complete and args.preset == 'hard':
+        write_section(readme, readme_section(stamp, table, goals, figure, readme),
+                      'results-synthetic-readme')
     print(section)
+
+
+def readme_section(stamp: str, table: str, goals: List[dict], figure: str,
+                   readme: str) -> str:
+    """The README's front-page copy of a complete ``hard`` run (issue 15 item 5).
+
+    Args:
+        stamp: Date, commit and machine of the report.
+        table: The results table (``results_table``).
+        goals: Output of ``check_goals``.
+        figure: Path of the figure.
+        readme: Path of the README (links are made relative to it).
+
+    Returns:
+        str: The section framed by ``results-synthetic-readme`` marks.
+    """
+    held = [g for g in goals if g['holds'] is True]
+    failed = [g for g in goals if g['holds'] is False]
+    rel = osp.relpath(figure, osp.dirname(osp.abspath(readme)))
+    mark = 'results-synthetic-readme'
+    return '\n'.join([
+        f'<!-- {mark}:start -->',
+        '### `make benchmark`: every method x 3 seeds on the `hard` synthetic target',
+        '',
+        'Copied by `tools/benchmarks/results_synthetic.py` from its latest complete run '
+        '(details, per-class IoU and the goal checks: '
+        f'[docs/results_synthetic.md](docs/results_synthetic.md)): {stamp}.',
+        '',
+        table,
+        '',
+        f'Goals of issue 15: {len(held)} hold, {len(failed)} do not'
+        + (': ' + '; '.join(f"{g['goal']} ({g['numbers']})" for g in failed)
+           if failed else '') + '.',
+        '',
+        f'![mIoU and per-class IoU]({rel})',
+        f'<!-- {mark}:end -->',
+    ])
 
 
 def properties_section(preset: str, props: dict) -> str:

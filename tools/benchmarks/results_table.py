@@ -124,7 +124,8 @@ def check_goals(rows: Dict[str, dict], names: Dict[str, str]) -> List[dict]:
         names: Role -> row name: ``source``, ``supervised``, ``uda``,
             ``random_ra``, ``ripu_ra``, ``random_pa``, ``ripu_pa``,
             ``entropy_pa``, ``ra10``, ``cbda10``, ``ra20``, ``cbda20`` and
-            ``active`` (a comma-separated list of the active rows).
+            ``active`` (the active rows: a list of names, or one string
+            of comma-separated names when no name contains a comma).
 
     Returns:
         list: ``{'goal', 'holds' (True/False/None = not measured), 'numbers'}``.
@@ -146,7 +147,10 @@ def check_goals(rows: Dict[str, dict], names: Dict[str, str]) -> List[dict]:
         goals.append(dict(goal=f'CBDA mIoU >= RA mIoU at {pct} %',
                           **_not_above(rows, ra, cb, 'mIoU', strict=False)))
     lower = n['uda'] if n.get('uda') in rows else n['source']
-    for active in [a for a in n['active'].split(',') if a]:
+    actives = n['active']
+    if isinstance(actives, str):
+        actives = [a for a in actives.split(',') if a]
+    for active in actives:
         goals.append(dict(goal=f'{active} > {lower}', **_greater(rows, active, lower)))
     if n.get('uda') in rows:
         goals.append(dict(goal=f'{n["uda"]} > {n["source"]}',
