@@ -36,3 +36,29 @@ def test_two_process_gloo_training(tmp_path, bench_root):
     assert "backend='gloo'" in out  # the dumped config of the run
     assert osp.exists(osp.join(work, 'iter_2.pth'))
     assert 'mIoU' in out
+
+
+def test_finish_distributed_keeps_the_exit_barrier_and_destroys_the_group(monkeypatch):
+    """The last barrier's work is never released (see finish_distributed)."""
+    import torch
+    import torch.distributed as dist
+
+    from mmada.utils import finish_distributed
+    issued = []
+    barrier = dist.barrier
+
+    def recording_barrier(*args, **kwargs):
+        issued.append(barrier(*args, **kwargs))
+        return issued[-1]
+
+    monkeypatch.setattr(dist, 'barrier', recording_barrier)
+    dist.init_process_group('gloo', store=dist.HashStore(), rank=0, world_size=1)
+    dist.broadcast(torch.ones(4), src=0)
+    plain = [barrier(async_op=True)]  # a barrier work nobody else keeps
+    plain[0].wait()
+    finish_distributed()
+    assert not dist.is_initialized()
+    assert len(issued) == 1 and issued[0].is_completed()
+    kept, free = sys.getrefcount(issued[0]), sys.getrefcount(plain[0])
+    assert kept == free + 1  # one reference that is never dropped
+    finish_distributed()  # without a group: nothing to do
