@@ -10,3 +10,4 @@ _base_ = [
 ]
 active_rounds = [0]  # one round, before the first training step
 active_learning = dict(budget=dict(value=15))
+train_dataloader = dict(sampler={{_base_.stage1_sampler}})  # targets: the labelled images

@@ -18,3 +18,4 @@ train_cfg = {{_base_.stage1_train_cfg}}
 param_scheduler = {{_base_.stage1_scheduler}}
 active_rounds = [0]  # one round, before the first step, with the warm-up model
 custom_hooks = [dict(type='ActiveLearningHook')]
+train_dataloader = dict(sampler={{_base_.stage1_sampler}})  # targets: the labelled images

@@ -119,6 +119,12 @@ class InfiniteTwoDomainSampler(Sampler):
     streams are identical on every rank and each rank takes every
     ``world_size``-th pair, so ranks see disjoint data.
 
+    ``start`` (0 by default) is the position in the common stream at which
+    the next ``iter()`` begins: a train loop that rebuilds its dataloader
+    iterator mid-run (:class:`~mmada.engine.ActiveIterBasedTrainLoop`, after
+    an acquisition round) sets it to the pairs already drawn, so the stream
+    continues where it was instead of starting over.
+
     Args:
         dataset: A :class:`TwoDomainDataset`.
         shuffle: Shuffle each domain.
@@ -136,6 +142,7 @@ class InfiniteTwoDomainSampler(Sampler):
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed
+        self.start = 0
 
     def _pairs(self) -> Iterator[Tuple[int, int]]:
         src = _shuffled_stream(len(self.dataset.source), self.seed, self.shuffle)
@@ -143,7 +150,8 @@ class InfiniteTwoDomainSampler(Sampler):
         return zip(src, tgt)
 
     def __iter__(self) -> Iterator[Tuple[int, int]]:
-        yield from itertools.islice(self._pairs(), self.rank, None, self.world_size)
+        yield from itertools.islice(self._pairs(), self.start + self.rank, None,
+                                    self.world_size)
 
     def __len__(self) -> int:
         return len(self.dataset)

@@ -1,6 +1,8 @@
-"""LabelledTargetTwoDomainSampler: targets from the labelled images at the given rate."""
+"""LabelledTargetTwoDomainSampler: targets from the labelled images at the given rate, the
+labelled set of the round in force at each stream position, a stream that restarts at ``start``."""
 import itertools
 
+import numpy as np
 import pytest
 import torch
 
@@ -26,7 +28,7 @@ class _Target(torch.utils.data.Dataset):
 def _sampler(labelled, ratio, seed=0, n=100):
     ds = TwoDomainDataset(source=_Target(10), target=_Target(n))
     sampler = LabelledTargetTwoDomainSampler(ds, labelled_ratio=ratio, seed=seed)
-    sampler.labelled_indices = lambda: list(labelled)
+    sampler.labelled_indices = lambda upto_round=None: list(labelled)
     return sampler
 
 
@@ -61,3 +63,38 @@ def test_needs_an_active_target():
         LabelledTargetTwoDomainSampler(ds)
     with pytest.raises(ValueError, match='labelled_ratio'):
         LabelledTargetTwoDomainSampler(TwoDomainDataset(_Target(2), _Target(2)), labelled_ratio=2)
+
+
+def _store_sampler(tmp_path, ratio=1.0, n=8):
+    """A sampler over a real label store: image k labelled in round k (k = 1, 2, 3),
+    image 1 again in round 3."""
+    from mmada.active.label_store import LabelStore, RoundUpdate
+    root = str(tmp_path / 'store')
+    store = LabelStore(root, num_classes=3)
+    for r, keys in ((1, ['img1.png']), (2, ['img2.png']), (3, ['img1.png', 'img3.png'])):
+        pixels = [1] if r == 3 else [0, 3]
+        store.commit_round(r, {key: RoundUpdate(
+            shape=(2, 2), pixels=np.array(pixels), labels=np.ones(len(pixels), np.uint8))
+            for key in keys})
+    ds = TwoDomainDataset(source=_Target(10), target=_Target(n, root))
+    return LabelledTargetTwoDomainSampler(ds, labelled_ratio=ratio, seed=0), store
+
+
+def test_label_rounds_switch_the_labelled_set_at_their_positions(tmp_path):
+    sampler, store = _store_sampler(tmp_path)
+    assert store.keys_with_labels(1) == ['img1.png'] and store.keys_with_labels(0) == []
+    assert store.keys_with_labels(2) == ['img1.png', 'img2.png']  # img1's round-3 pixels aside
+    assert store.keys_with_labels() == ['img1.png', 'img2.png', 'img3.png']
+    # built now: round 3 from the first pair on
+    assert sampler.label_rounds == [(0, 3)]
+    assert {t for _, t in itertools.islice(iter(sampler), 40)} == {1, 2, 3}
+    # round 0 (no labels: the pool) up to pair 10, round 1 up to pair 20, then round 2
+    sampler.set_label_rounds([(0, 0), (10, 1), (20, 2)])
+    targets = [t for _, t in itertools.islice(iter(sampler), 60)]
+    assert len(set(targets[:10])) > 2 and set(targets[10:20]) == {1}
+    assert set(targets[20:]) == {1, 2}
+    # a later start continues the same stream (what a rebuilt iterator does)
+    sampler.start = 15
+    assert [t for _, t in itertools.islice(iter(sampler), 45)] == targets[15:]
+    with pytest.raises(ValueError, match='increasing'):
+        sampler.set_label_rounds([(10, 1), (0, 2)])

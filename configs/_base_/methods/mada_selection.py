@@ -12,3 +12,8 @@ active_learning = dict(
                 source_mask='label', min_pixels=10, seed=0, kmeans_iters=20),
     unit=dict(type='ImageUnit', reduce='max'),  # the map is constant: max is exact
     allocator=dict(type='GlobalTopNAllocator'))
+# Stage 1 (Eq. 6): CE on the source and on the active target images only, as the
+# authors' code (a separate loader of the selected images; the unlabelled target
+# images carry no loss): every target of a batch is a labelled image once the
+# round has committed. Leaf configs: train_dataloader = dict(sampler=stage1_sampler).
+stage1_sampler = dict(type='LabelledTargetTwoDomainSampler', labelled_ratio=1.0)

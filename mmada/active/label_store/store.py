@@ -86,10 +86,27 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
         pseudo labels)."""
         return sorted(self._refresh()['images'])
 
-    def keys_with_labels(self) -> List[str]:
-        """Keys of the images with at least one annotated pixel."""
+    def keys_with_labels(self, upto_round: Optional[int] = None) -> List[str]:
+        """Keys of the images with at least one annotated pixel.
+
+        Args:
+            upto_round: Count only the pixels of rounds 1..``upto_round``
+                (the store as it was after that round); ``None`` = all.
+
+        Returns:
+            list[str]: Sorted keys.
+        """
         images = self._refresh()['images']
-        return sorted(k for k, v in images.items() if v['annotated'] > 0)
+        if upto_round is None or upto_round >= self.current_round:
+            return sorted(k for k, v in images.items() if v['annotated'] > 0)
+        keys = []
+        for key, entry in sorted(images.items()):
+            if not entry['annotated'] or min(entry['rounds']) > upto_round:
+                continue
+            if max(entry['rounds']) <= upto_round or \
+                    (self._read_state(key, None).rounds <= upto_round).any():
+                keys.append(key)
+        return keys
 
     def annotated_per_image(self) -> Dict[str, int]:
         """Annotated pixels (void answers included) of every touched image."""

@@ -196,6 +196,17 @@ class ActiveLearningHook(Hook):
                     f'{store.current_round} rounds; it was moved to {backup}.')
         barrier()
         self._open_store()
+        if archive_existing:  # a fresh run: the data start from the store as it is now
+            self._labels_committed(runner, at_batch=0)
+
+    @staticmethod
+    def _loop_can_follow(runner) -> bool:
+        return hasattr(runner.train_loop, 'labels_committed')
+
+    def _labels_committed(self, runner, at_batch: Optional[int] = None) -> None:
+        """Tell the train loop that the store's current round is in force."""
+        if self._loop_can_follow(runner):
+            runner.train_loop.labels_committed(self.store.current_round, at_batch)
 
     def _open_store(self) -> None:
         from mmada.active.label_store import LabelStore
@@ -210,6 +221,8 @@ class ActiveLearningHook(Hook):
         state = self.store.state_dict()
         state['pending_round'] = self.pending_round
         state['scorer'] = self.engine.scorer.state_dict()
+        if self._loop_can_follow(runner):
+            state['data'] = runner.train_loop.label_state_dict()
         checkpoint.setdefault('meta', {})[CKPT_KEY] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -229,6 +242,9 @@ class ActiveLearningHook(Hook):
                     f'Label store {self.store.root} does not match the checkpoint '
                     f'(rounds 1..{pending - 1} differ); refusing to resume.')
             self.pending_round = 0
+            self._restore_data(runner, state, checkpoint)
+            # the imported round is in force from the checkpoint's batch on
+            self._labels_committed(runner, at_batch=int(checkpoint['meta'].get('iter', 0)))
             return
         if pending and self.store.current_round == pending - 1 and \
                 self.store.has_queries(pending):
@@ -248,6 +264,22 @@ class ActiveLearningHook(Hook):
                 raise UserFacingError(f'cannot resume: {err}') from err
         barrier()
         self._open_store()
+        self._restore_data(runner, state, checkpoint)
+
+    def _restore_data(self, runner, state: dict, checkpoint: dict) -> None:
+        """Give the train loop the checkpoint's commit points (see the loop).
+
+        Checkpoints written before they were recorded get them from the
+        schedule: round ``k`` in force from batch ``rounds[k - 1]`` on.
+        """
+        if not self._loop_can_follow(runner):
+            return
+        data = state.get('data')
+        if data is None:
+            done = int(state.get('round', 0))
+            data = dict(label_rounds=[[0, 0]] + [[self.rounds[k - 1], k]
+                                                 for k in range(1, done + 1)])
+        runner.train_loop.load_label_state_dict(data)
 
     # ----------------------------------------------------------------- rounds
     def before_train(self, runner) -> None:
@@ -273,6 +305,7 @@ class ActiveLearningHook(Hook):
         self.run_round(runner.model, round_index, runner.work_dir, runner.logger)
         if self.pending_round:
             self._stop_for_annotation(runner, it, round_index)
+        self._labels_committed(runner)
 
     def run_round(self, model, round_index: int, work_dir: str, logger=None) -> dict:
         """Select, annotate and commit one round (callable offline too).
