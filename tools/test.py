@@ -45,7 +45,7 @@ def main() -> int:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     try:
-        prepare_cfg(cfg)
+        prepare_cfg(cfg, train_data=False)
         Runner.from_cfg(cfg).test()
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)

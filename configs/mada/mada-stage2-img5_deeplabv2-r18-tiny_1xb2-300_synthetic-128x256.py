@@ -15,7 +15,8 @@ load_from_made_by = ('python tools/train.py '
                      'configs/mada/mada-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py')
 train_dataloader = dict(
     sampler={{_base_.stage2_sampler}},
-    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
+                             required_rounds=1, made_by=load_from_made_by)))
 mada_anchor_loss = dict(
     type='SoftAnchorAlignmentLoss', num_classes=19, feat_channels=128, num_anchors=10,
     momentum=0.999, start_iter=0, min_pixels=10, domain='target', loss_weight=0.7)

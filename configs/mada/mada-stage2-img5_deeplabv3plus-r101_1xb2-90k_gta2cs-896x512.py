@@ -16,7 +16,8 @@ load_from = stage1_work_dir + '/iter_111600.pth'
 load_from_made_by = 'python tools/train.py configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512.py'
 train_dataloader = dict(
     sampler={{_base_.stage2_sampler}},
-    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
+                             required_rounds=1, made_by=load_from_made_by)))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=10000)
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=90000, by_epoch=False)]
 mada_anchor_loss = dict(

@@ -15,10 +15,12 @@ stage1_work_dir = 'work_dirs/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-1
 load_from = stage1_work_dir + '/iter_300.pth'
 load_from_made_by = ('python tools/train.py '
                      'configs/mada/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py')
-# The labels stage 1 acquired (read, never written: stage 2 runs no round).
+# The labels stage 1 acquired (read, never written: stage 2 runs no round); a
+# missing store stops the run before anything is built, naming stage 1's command.
 train_dataloader = dict(
     sampler={{_base_.stage2_sampler}},
-    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
+                             required_rounds=1, made_by=load_from_made_by)))
 model = dict(
     batch_steps=[{{_base_.stage2_teacher}}, {{_base_.stage2_acp}}, {{_base_.stage2_acm}}],
     extra_losses=[{{_base_.stage2_ohem_labelled}}, {{_base_.stage2_ohem_unlabelled}},

@@ -14,10 +14,12 @@ _base_ = [
 stage1_work_dir = 'work_dirs/madav2-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512'
 load_from = stage1_work_dir + '/iter_111600.pth'
 load_from_made_by = 'python tools/train.py configs/madav2/madav2-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512.py'
-# The labels stage 1 acquired (read, never written: stage 2 runs no round).
+# The labels stage 1 acquired (read, never written: stage 2 runs no round); a
+# missing store stops the run before anything is built, naming stage 1's command.
 train_dataloader = dict(
     sampler={{_base_.stage2_sampler}},
-    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels')))
+    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
+                             required_rounds=1, made_by=load_from_made_by)))
 train_cfg = {{_base_.stage2_train_cfg}}
 param_scheduler = {{_base_.stage2_scheduler}}
 model = dict(

@@ -181,6 +181,23 @@ class MultiAnchorScorer(BaseScorer):
         self.anchors: Dict[str, Tensor] = {}
         self.num_classes: Optional[int] = None
 
+    def check_pools(self, sizes: Dict[str, int]) -> None:
+        """K-means needs at least K images in every clustered pool.
+
+        Args:
+            sizes: Number of images of each pool.
+        """
+        pools = ('source', 'target') if self.mode == 'madav2' else ('source', )
+        if sizes.get('source') is None:
+            raise ValueError('MultiAnchorScorer needs a source pool: train on a '
+                             'TwoDomainDataset (its anchors are source anchors, Eqs. 1-3)')
+        for pool in pools:
+            if sizes[pool] < self.num_anchors:
+                raise ValueError(
+                    f'MultiAnchorScorer: K = {self.num_anchors} anchors need at least as many '
+                    f'{pool} images, the {pool} pool has {sizes[pool]}: set '
+                    f'active_learning.scorer.num_anchors <= {sizes[pool]}')
+
     # ---------------------------------------------------------------- passes
     def _vectors(self, info: RoundInfo, pool: str) -> np.ndarray:
         """(N, C * D) vectors of every image of ``pool`` (all ranks)."""

@@ -29,7 +29,7 @@ piece (registry ``mmada.registry.ACQUISITIONS``)::
 * Oracles (:mod:`mmada.active.oracles`) answer the queries.
 """
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -167,6 +167,19 @@ class BaseScorer:
             The model computes only these.
     """
     inputs: Sequence[str] = ('probs', )
+
+    def check_pools(self, sizes: Dict[str, int]) -> None:
+        """Refuse settings the pools cannot satisfy, before any work (default: none).
+
+        Called when the acquisition hook attaches, before training.
+
+        Args:
+            sizes: Number of images of each pool (``target``; ``source``
+                when the training data have one).
+
+        Raises:
+            ValueError: What is wrong and what to change.
+        """
 
     def prepare_round(self, info: RoundInfo) -> None:
         """Receive the round's global statistics (default: nothing to do).

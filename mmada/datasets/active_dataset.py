@@ -45,20 +45,42 @@ def active_pipeline(pipeline: Sequence[dict], with_pseudo: bool = False) -> List
     return [loader if kind(t) == 'LoadAnnotations' else copy.deepcopy(t) for t in pipeline]
 
 
-def _check_rounds(label_store_dir: Optional[str], required_rounds: int) -> None:
-    """Refuse a label store with fewer committed rounds than required."""
+def missing_rounds(label_store_dir: Optional[str], required_rounds: int,
+                   made_by: Optional[str] = None) -> Optional[str]:
+    """Why a label store cannot serve a dataset that needs ``required_rounds``.
+
+    Args:
+        label_store_dir: Folder of the store.
+        required_rounds: Committed rounds it must hold (0: anything goes).
+        made_by: Command that writes the store (named in the message).
+
+    Returns:
+        str | None: What is missing, where it was looked for and the command
+        that makes it; ``None`` if nothing is.
+    """
     if not required_rounds:
-        return
+        return None
     from mmada.active.label_store import LabelStore
-    from mmada.utils.errors import UserFacingError
     found = LabelStore(label_store_dir).current_round \
         if label_store_dir and LabelStore.exists(label_store_dir) else 0
-    if found < required_rounds:
-        raise UserFacingError(
-            f'ActiveTargetDataset: the label store {label_store_dir} holds {found} committed '
-            f'round(s), {required_rounds} required: run the selection that writes it first '
-            '(tools/select.py CONFIG CHECKPOINT --work-dir DIR writes DIR/active_labels), '
-            'or set label_store_dir to an existing store.')
+    if found >= required_rounds:
+        return None
+    where = osp.abspath(label_store_dir) if label_store_dir else 'label_store_dir=None'
+    how = f'It is made by: {made_by}' if made_by else (
+        'Run the selection that writes it first (tools/select.py CONFIG CHECKPOINT '
+        '--work-dir DIR writes DIR/active_labels)')
+    return (f'the label store {label_store_dir} holds {found} committed round(s), '
+            f'{required_rounds} required (looked for {osp.join(where, "manifest.json")}). '
+            f'{how}; or set label_store_dir to an existing store.')
+
+
+def _check_rounds(label_store_dir: Optional[str], required_rounds: int,
+                  made_by: Optional[str] = None) -> None:
+    """Refuse a label store with fewer committed rounds than required."""
+    problem = missing_rounds(label_store_dir, required_rounds, made_by)
+    if problem:
+        from mmada.utils.errors import UserFacingError
+        raise UserFacingError(f'ActiveTargetDataset: {problem}')
 
 
 @DATASETS.register_module()
@@ -95,6 +117,8 @@ class ActiveTargetDataset:
             the dataset is built (e.g. 1 for a model trained on the labels of
             an earlier, offline selection stage); 0 for stores that grow
             during training.
+        made_by: The command that writes the store (e.g. the stage-1
+            training), named when the store lacks ``required_rounds``.
     """
 
     def __init__(self,
@@ -103,8 +127,9 @@ class ActiveTargetDataset:
                  acquisition_pipeline: Sequence[dict] = (
                      dict(type='LoadImageFromFile'), dict(type='PackSegInputs')),
                  with_pseudo: bool = False,
-                 required_rounds: int = 0) -> None:
-        _check_rounds(label_store_dir, required_rounds)
+                 required_rounds: int = 0,
+                 made_by: Optional[str] = None) -> None:
+        _check_rounds(label_store_dir, required_rounds, made_by)
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dict(dataset, pipeline=active_pipeline(
                 dataset.get('pipeline', []), with_pseudo)))

@@ -4,6 +4,7 @@ import ctypes
 import os
 import sys
 import os.path as osp
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -59,23 +60,62 @@ def load_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def _check_load_from(cfg: Config) -> None:
-    """A missing local ``load_from`` checkpoint is a message, not a traceback."""
+def _missing_load_from(cfg: Config) -> Optional[str]:
+    """What is wrong with a local ``load_from`` checkpoint that does not exist."""
     path = cfg.get('load_from')
     if not path or '://' in str(path) or cfg.get('resume') is True:
-        return  # resume=True resumes from load_from: --resume CKPT checked it
+        return None  # resume=True resumes from load_from: --resume CKPT checked it
     if cfg.get('resume') == 'auto':
         from mmada.engine.checkpoint import has_checkpoints
         if has_checkpoints(cfg.get('work_dir', '')):
-            return  # continues from the work dir; load_from is not read
-    if not osp.exists(path):
-        made_by = cfg.get('load_from_made_by')  # a stage config names the command
-        how = (f'It is made by: {made_by}' if made_by else 'Train the model it comes from '
-               "first (a source-free config needs its source-only run)")
-        raise UserFacingError(
-            f'load_from checkpoint {path} does not exist (looked for '
+            return None  # continues from the work dir; load_from is not read
+    if osp.exists(path):
+        return None
+    made_by = cfg.get('load_from_made_by')  # a stage config names the command
+    how = (f'It is made by: {made_by}' if made_by else 'Train the model it comes from '
+           "first (a source-free config needs its source-only run)")
+    return (f'load_from checkpoint {path} does not exist (looked for '
             f'{osp.abspath(path)}). {how}; or set '
             '--cfg-options load_from=/path/to/checkpoint.pth.')
+
+
+def _active_dataset_cfgs(node) -> list:
+    """Every ``ActiveTargetDataset`` config nested in ``node``."""
+    found = []
+    if isinstance(node, dict):
+        if str(node.get('type', '')).endswith('ActiveTargetDataset'):
+            found.append(node)
+        for value in node.values():
+            found += _active_dataset_cfgs(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found += _active_dataset_cfgs(value)
+    return found
+
+
+def _check_stage_inputs(cfg: Config, train_data: bool = True) -> None:
+    """Inputs made by an earlier stage must exist before anything is built.
+
+    A missing ``load_from`` checkpoint and every label store that an
+    ``ActiveTargetDataset(required_rounds=...)`` of the training data needs
+    but lacks are named in one message (what, where, the command that makes
+    it), not a traceback after the model was built.
+
+    Args:
+        cfg: The config.
+        train_data: Also check the training data's label stores.
+    """
+    from mmada.datasets.active_dataset import missing_rounds
+    problems = [_missing_load_from(cfg)]
+    for ds in _active_dataset_cfgs(cfg.get('train_dataloader') or {} if train_data else {}):
+        problems.append(missing_rounds(ds.get('label_store_dir'), ds.get('required_rounds', 0),
+                                       ds.get('made_by')))
+    problems = [p for p in problems if p]
+    if len(problems) == 1:
+        raise UserFacingError(problems[0])
+    if problems:
+        raise UserFacingError('this run needs inputs that do not exist:\n' + '\n'.join(
+            f'  {i}. {p}' for i, p in enumerate(problems, 1)))
 
 
 def _check_model_wrapper(cfg: Config) -> None:
@@ -100,7 +140,7 @@ def _check_model_wrapper(cfg: Config) -> None:
             'configs/_base_/uda/adversarial.py sets it.')
 
 
-def prepare_cfg(cfg: Config) -> Config:
+def prepare_cfg(cfg: Config, train_data: bool = True) -> Config:
     """Make a config runnable on this machine.
 
     Distributed runs without CUDA (``tools/dist_train.sh`` on a CPU-only
@@ -113,13 +153,17 @@ def prepare_cfg(cfg: Config) -> Config:
     * ``device_ids=None`` for DistributedDataParallel, which refuses device
       ids for CPU modules.
 
+    It first refuses missing inputs of earlier stages (a ``load_from``
+    checkpoint, the label stores the training data need), in one message.
+
     Args:
         cfg: The loaded config (modified in place).
+        train_data: The run builds the training data (not ``tools/test.py``).
 
     Returns:
         Config: ``cfg``.
     """
-    _check_load_from(cfg)
+    _check_stage_inputs(cfg, train_data)
     _check_model_wrapper(cfg)
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return cfg

@@ -59,3 +59,17 @@ def test_stage1_targets_are_the_labelled_images_of_the_round_in_force_and_resume
     for k, v in a['state_dict'].items():
         torch.testing.assert_close(b['state_dict'][k], v, rtol=1e-5, atol=1e-6, msg=k)
 
+
+def test_stage1_bad_selection_settings_fail_before_any_pass(tmp_path, bench_root):
+    # an images budget larger than the pool of 12, K larger than the number of images
+    for name, options, message in (
+            ('budget', {'active_learning.budget.value': 13}, 'exceeds the pool'),
+            ('k', {'active_learning.scorer.num_anchors': 13, 'active_learning.budget.value': 3},
+             'K = 13 anchors need at least as many source images, the source pool has 12')):
+        cfg = tiny_config(STAGE1, str(tmp_path / name), bench_root, max_iters=2, **options)
+        proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / f'w{name}')],
+                        check=False)
+        log = proc.stdout + proc.stderr
+        assert proc.returncode == 1 and 'Traceback' not in proc.stderr, log[-3000:]
+        assert message in log and '[active] source pass' not in log
+        assert 'Iter(train)' not in log

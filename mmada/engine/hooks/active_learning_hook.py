@@ -185,6 +185,14 @@ class ActiveLearningHook(Hook):
             self.budget.check_pool(self.target.shapes())
         except ValueError as err:
             raise UserFacingError(f'invalid active learning budget: {err}') from err
+        check_pools = getattr(self.engine.scorer, 'check_pools', None)
+        try:
+            if check_pools is not None:
+                check_pools(dict(
+                    target=len(self.target),
+                    source=None if self.source is None else len(self.source)))
+        except ValueError as err:
+            raise UserFacingError(f'invalid active learning settings: {err}') from err
         root = dataset.label_store_dir
         if is_main_process() and archive_existing and LabelStore.exists(root):
             store = LabelStore(root)

@@ -46,13 +46,19 @@ class TargetAnchorInitHook(Hook):
         self.seed, self.kmeans_iters = int(seed), int(kmeans_iters)
         self.min_pixels, self.batch_size = int(min_pixels), int(batch_size)
 
-    def _vectors(self, runner) -> np.ndarray:
-        from mmada.active.anchors import class_feature_vector, prediction_at
-        from mmada.active.engine import PoolPass, TargetPool
+    def _pool(self, runner):
+        from mmada.active.engine import TargetPool
         dataset = find_active_dataset(runner.train_dataloader.dataset)
         if dataset is None:
             raise UserFacingError('TargetAnchorInitHook needs an ActiveTargetDataset in '
                                   'train_dataloader (the target of a TwoDomainDataset).')
+        return TargetPool(dataset)
+
+    def _vectors(self, runner, pool, indices=None, title: str = 'target anchor pass'
+                 ) -> np.ndarray:
+        """(N, C x D) class-wise vectors of the pool's images (all ranks), or of ``indices``."""
+        from mmada.active.anchors import class_feature_vector, prediction_at
+        from mmada.active.engine import PoolPass
 
         def vector(idx, out):
             pred = prediction_at(out['probs'], out['feats'].shape[1:])
@@ -62,11 +68,28 @@ class TargetAnchorInitHook(Hook):
         training = model.training
         model.eval()
         try:
-            kept = PoolPass(model, self.batch_size).run(TargetPool(dataset), ['feats', 'probs'],
-                                                        vector, title='target anchor pass')
+            kept = PoolPass(model, self.batch_size).run(pool, ['feats', 'probs'], vector,
+                                                        indices=indices, title=title)
         finally:
             model.train(training)
+        if indices is not None:
+            return np.stack(list(kept.values()))
         return np.stack(list(PoolPass.gather(kept).values()))
+
+    def _check(self, runner, pool, losses) -> None:
+        """Refuse K > images and anchors of another size before the pass (one image)."""
+        dim = self._vectors(runner, pool, indices=[0], title='').shape[1]
+        for loss in losses:
+            if loss.anchors.shape[0] > len(pool):
+                raise UserFacingError(
+                    f'TargetAnchorInitHook: {type(loss).__name__} wants K = '
+                    f'{loss.anchors.shape[0]} anchors, the target pool has {len(pool)} images: '
+                    'set num_anchors <= the number of target images.')
+            if dim != loss.dim:
+                raise UserFacingError(
+                    f'TargetAnchorInitHook: the model gives {dim}-d image vectors, '
+                    f'{type(loss).__name__} expects {loss.dim} (num_classes x feat_channels = '
+                    f'{loss.num_classes} x {loss.feat_channels}): fix the loss config.')
 
     def before_train(self, runner) -> None:
         """Cluster the target vectors into every uninitialised anchor memory."""
@@ -74,13 +97,10 @@ class TargetAnchorInitHook(Hook):
         losses = [m for m in _anchor_losses(runner.model) if not bool(m.initialised)]
         if not losses:
             return
-        vectors = self._vectors(runner)
+        pool = self._pool(runner)
+        self._check(runner, pool, losses)
+        vectors = self._vectors(runner, pool)
         for loss in losses:
-            if vectors.shape[1] != loss.dim:
-                raise UserFacingError(
-                    f'TargetAnchorInitHook: the model gives {vectors.shape[1]}-d image vectors, '
-                    f'{type(loss).__name__} expects {loss.dim} (num_classes x feat_channels = '
-                    f'{loss.num_classes} x {loss.feat_channels}): fix the loss config.')
             device = loss.anchors.device
             anchors = torch.zeros_like(loss.anchors, device='cpu')
             if is_main_process():

@@ -22,11 +22,16 @@ pixel keeps its image value and label.
 
 The statistics come from the teacher's logits (``seg_logits`` on the data
 samples, put there by :class:`~mmada.models.teachers.PseudoLabelTeacher`).
+Under DDP the per-class sums and pixel counts of Eq. 10 are summed over the
+ranks before the EMA, so every rank keeps the statistics of the whole batch
+(as the authors' single-GPU batch) and they are the same on every rank: the
+checkpoint (rank 0's) resumes every rank exactly.
 """
 import math
 from typing import Optional, Sequence, Tuple
 
 import torch
+from mmengine.dist import all_reduce, get_world_size
 from torch import Tensor
 
 from mmada.registry import MODELS
@@ -35,6 +40,31 @@ from ..batch_steps import BaseBatchStep, stack_labels, stack_logits, with_labels
 #: Cityscapes train ids of MADAv2's head classes: road, sidewalk, building,
 #: vegetation, sky (the authors' ``ignore_cat = [0, 1, 2, 8, 10]``).
 CITYSCAPES_HEAD_CLASSES = (0, 1, 2, 8, 10)
+
+
+def class_logprob_sums(logits: Tensor, labels: Tensor, num_classes: int,
+                       ignore_index: int = 255) -> Tuple[Tensor, Tensor]:
+    """Per class, the summed log-probability of the class over its pixels, and their count.
+
+    The additive parts of Eq. 10 (they sum over ranks).
+
+    Args:
+        logits: (B, C, H, W) logits.
+        labels: (B, H, W) int64 (pseudo) labels.
+        num_classes: C.
+        ignore_index: Unlabelled id.
+
+    Returns:
+        tuple[Tensor, Tensor]: (C,) float sums and (C,) float pixel counts.
+    """
+    logp = logits.detach().float().log_softmax(1)
+    valid = (labels != ignore_index) & (labels >= 0) & (labels < num_classes)
+    index = torch.where(valid, labels, torch.zeros_like(labels))
+    picked = logp.gather(1, index[:, None])[:, 0][valid]
+    cls = labels[valid]
+    sums = torch.zeros(num_classes, device=logits.device).index_add_(0, cls, picked)
+    counts = torch.bincount(cls, minlength=num_classes).float()
+    return sums, counts
 
 
 def class_confidence(logits: Tensor, labels: Tensor, num_classes: int,
@@ -51,13 +81,7 @@ def class_confidence(logits: Tensor, labels: Tensor, num_classes: int,
         tuple[Tensor, Tensor]: (C,) ``Conf_c`` (0 where absent) and (C,)
         bool, whether class ``c`` has pixels.
     """
-    logp = logits.detach().float().log_softmax(1)
-    valid = (labels != ignore_index) & (labels >= 0) & (labels < num_classes)
-    index = torch.where(valid, labels, torch.zeros_like(labels))
-    picked = logp.gather(1, index[:, None])[:, 0][valid]
-    cls = labels[valid]
-    sums = torch.zeros(num_classes, device=logits.device).index_add_(0, cls, picked)
-    counts = torch.bincount(cls, minlength=num_classes).float()
+    sums, counts = class_logprob_sums(logits, labels, num_classes, ignore_index)
     return sums / counts.clamp_min(1), counts > 0
 
 
@@ -237,7 +261,12 @@ class _ConfidenceMixer(BaseBatchStep):
         if logits.shape[1] != self.num_classes:
             raise RuntimeError(f'{type(self).__name__}: num_classes={self.num_classes} but the '
                                f'teacher predicts {logits.shape[1]} classes')
-        conf, present = class_confidence(logits, labels, self.num_classes, ignore_index)
+        sums, counts = class_logprob_sums(logits, labels, self.num_classes, ignore_index)
+        if get_world_size() > 1:  # the whole batch of all ranks: identical statistics
+            both = torch.cat([sums, counts])
+            all_reduce(both)
+            sums, counts = both[:self.num_classes], both[self.num_classes:]
+        conf, present = sums / counts.clamp_min(1), counts > 0
         stat, seen = update_class_confidence(self.confidence, self.seen, conf, present,
                                              self.momentum)
         self.confidence.copy_(stat)
