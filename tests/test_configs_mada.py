@@ -65,6 +65,12 @@ def test_stages_chain_their_checkpoints(method, ds):
     assert s2.load_from == _last_checkpoint(stage1) and stage1 in s2.load_from_made_by
     store = s2.train_dataloader.dataset.target.label_store_dir
     assert store == osp.join(osp.dirname(s2.load_from), 'active_labels')
+    # stage 2 refuses to start without stage 1's labels, naming stage 1's command
+    target = s2.train_dataloader.dataset.target
+    assert target.required_rounds == 1 and target.made_by == s2.load_from_made_by
+    # stage 1 trains on the source and the labelled target images only (Eq. 6)
+    assert s1.train_dataloader.sampler == dict(
+        type='LabelledTargetTwoDomainSampler', shuffle=True, labelled_ratio=1.0)
     classes = 16 if ds == 'synthia2cs' else 19
     for cfg in (load(warmup), s1, s2):
         assert cfg.model.decode_head.num_classes == classes
