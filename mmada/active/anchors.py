@@ -24,6 +24,41 @@ _MODES = ('mada', 'madav2')
 _SOURCE_MASKS = ('label', 'label_and_correct')
 
 
+def nearest_indices(size_in: int, size_out: int, device=None) -> Tensor:
+    """Source indices of ``F.interpolate(..., mode='nearest')`` along one axis.
+
+    Args:
+        size_in: Input length.
+        size_out: Output length.
+        device: Device of the indices.
+
+    Returns:
+        Tensor: (size_out,) int64 indices (torch's own rule: computed by it
+        on ``arange(size_in)``).
+    """
+    ramp = torch.arange(size_in, dtype=torch.float64, device=device)[None, None]
+    return F.interpolate(ramp, size=int(size_out), mode='nearest')[0, 0].long()
+
+
+def nearest_resize(x: Tensor, size) -> Tensor:
+    """``F.interpolate(x[None], size, mode='nearest')[0]`` for a (..., H, W) tensor, by
+    selecting rows and columns (bit-identical, any dtype, many times faster on CPU).
+
+    Args:
+        x: (..., H, W) tensor.
+        size: (h, w).
+
+    Returns:
+        Tensor: (..., h, w).
+    """
+    (h_in, w_in), (h, w) = x.shape[-2:], tuple(size)
+    if (h_in, w_in) == (h, w):
+        return x
+    rows = nearest_indices(h_in, h, x.device)
+    cols = nearest_indices(w_in, w, x.device)
+    return x.index_select(-2, rows).index_select(-1, cols)
+
+
 def class_feature_vector(feats: Tensor, labels: Tensor, num_classes: int,
                          min_pixels: int = 10, ignore_index: int = 255) -> Tensor:
     """Class-wise mean features of one image, flattened (MADAv2 Eqs. 1 and 4).
@@ -49,12 +84,11 @@ def class_feature_vector(feats: Tensor, labels: Tensor, num_classes: int,
         raise ValueError(f'feats must be (D, h, w) and labels (H, W), got '
                          f'{tuple(feats.shape)} and {tuple(labels.shape)}')
     dim, h, w = feats.shape
-    small = F.interpolate(labels[None, None].float(), size=(h, w), mode='nearest')[0, 0].long()
-    small = small.to(feats.device)
+    small = nearest_resize(labels.long(), (h, w)).to(feats.device)
     valid = (small >= 0) & (small < num_classes) & (small != ignore_index)
     index = torch.where(valid, small, torch.full_like(small, num_classes)).reshape(-1)
-    flat = feats.reshape(dim, -1).float()
-    sums = torch.zeros(num_classes + 1, dim, device=feats.device).index_add_(0, index, flat.T)
+    pixels = feats.reshape(dim, -1).float().T.contiguous()  # (h * w, D): a fast index_add
+    sums = torch.zeros(num_classes + 1, dim, device=feats.device).index_add_(0, index, pixels)
     counts = torch.bincount(index, minlength=num_classes + 1).float()
     means = sums[:num_classes] / counts[:num_classes, None].clamp_min(1)
     means[counts[:num_classes] < min_pixels] = 0
@@ -73,7 +107,7 @@ def prediction_at(probs: Tensor, size) -> Tensor:
     Returns:
         Tensor: (h, w) int64 labels.
     """
-    return F.interpolate(probs[None].float(), size=tuple(size), mode='nearest')[0].argmax(0)
+    return nearest_resize(probs.float(), size).argmax(0)
 
 
 def kmeans_anchors(vectors: np.ndarray, num_anchors: int, seed: int = 0,
