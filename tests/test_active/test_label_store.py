@@ -435,6 +435,85 @@ def test_corrupted_rounds_raise_and_change_nothing(store, how, match):
     assert snapshot(store.root) == before
 
 
+def _count_hashes(monkeypatch):
+    """Count the round files the store hashes (a list of their names)."""
+    from mmada.active.label_store import manifest as manifest_module
+    hashed = []
+    real = manifest_module.sha256_file
+
+    def counting(path):
+        hashed.append(osp.basename(path))
+        return real(path)
+
+    monkeypatch.setattr(manifest_module, 'sha256_file', counting)
+    return hashed
+
+
+def _commit_pixel(store, round_index):
+    """Round ``round_index`` labels pixel ``round_index`` of a 4x6 image."""
+    return store.commit_round(
+        round_index, {'a.png': RoundUpdate(SHAPE, [round_index], [1])})
+
+
+def test_commit_hashes_only_the_new_round(store, monkeypatch):
+    hashed = _count_hashes(monkeypatch)
+    per_commit = []
+    for r in range(1, 13):
+        start = len(hashed)
+        _commit_pixel(store, r)
+        per_commit.append(hashed[start:])
+    # the work of a commit does not grow with the earlier rounds: it hashes
+    # the round file it writes, nothing else
+    assert per_commit == [[f'round_{r:04d}.npz'] for r in range(1, 13)]
+    # a new store object (a resumed run, a tool) checks every earlier round
+    # once, at its first commit, then again only what is new
+    other = LabelStore(store.root)
+    del hashed[:]
+    _commit_pixel(other, 13)
+    assert sorted(hashed) == [f'round_{r:04d}.npz' for r in range(1, 14)]
+    del hashed[:]
+    _commit_pixel(other, 14)
+    assert hashed == ['round_0014.npz']
+    # explicit checks and restore hash every round again
+    del hashed[:]
+    other.verify()
+    assert len(hashed) == 14
+    del hashed[:]
+    state = other.state_dict()
+    other.restore(state)
+    assert len(hashed) == 14
+
+
+@pytest.mark.parametrize('how, match', [
+    ('delete', 'round 1 of the label store is missing'),
+    ('manifest', 'round 1 of the label store was modified or corrupted'),
+    ('replace', 'round 1 of the label store was modified or corrupted'),
+    ('append', 'round 1 of the label store was modified or corrupted'),
+])
+def test_commit_still_catches_changed_earlier_rounds(store, how, match):
+    """Without re-hashing them, a commit notices earlier round files that
+    were deleted, rewritten (new inode or size) or whose manifest digest
+    changed, and writes nothing."""
+    for r in range(1, 4):
+        _commit_pixel(store, r)
+    path = osp.join(store.root, 'rounds', 'round_0001.npz')
+    if how == 'replace':  # another file put in its place
+        other = osp.join(store.root, 'rounds', 'round_0002.npz')
+        tmp = path + '.tmp'
+        with open(other, 'rb') as src, open(tmp, 'wb') as dst:
+            dst.write(src.read())
+        os.replace(tmp, path)
+    elif how == 'append':
+        with open(path, 'ab') as f:
+            f.write(b'\0')
+    else:
+        _corrupt(store.root, how)
+    before = snapshot(store.root)
+    with pytest.raises(LabelStoreError, match=match):
+        _commit_pixel(store, 4)
+    assert snapshot(store.root) == before
+
+
 def test_restore_rejects_foreign_or_newer_checkpoints(store, tmp_path):
     commit_two_rounds(store)
     other = LabelStore(str(tmp_path / 'other'), C)

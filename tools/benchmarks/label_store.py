@@ -11,8 +11,17 @@ without a cache (rebuilt from the 5 round files, the fallback when a cache
 file is missing) is shown for scale. A block calls the methods in turn
 ``--iters`` times (a median per method); ratios are medians over blocks.
 
-    python tools/benchmarks/label_store.py [--repeats 9 --iters 20]
-        [--out docs/benchmarks.md]
+Commit cost: ADA-MCU's online acquisition commits a round every few
+iterations, so a store grows to hundreds of rounds. This times
+``commit_round`` (2 images x 64 new pixels) after 10, 100 and 400 rounds,
+against the same commit preceded by ``verify()`` (re-hashing every earlier
+round file, which is what a commit did before), alternating the two in the
+same run; CPU time of the process (the fsyncs' waits, which dominate the
+wall time on a busy disk, are the same for both); ``--commits`` pairs per
+point, medians.
+
+    python tools/benchmarks/label_store.py [--repeats 9 --iters 20
+        --commits 9] [--only read|commit] [--out docs/benchmarks.md]
 """
 import argparse
 import math
@@ -34,10 +43,14 @@ sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
 
 MARK = 'label_store'
+COMMIT_MARK = 'label_store_commit'
 NUM_CLASSES = 19
 ROUNDS = 5
 RATIO = 0.022  # RIPU RA 2.2%, spread over ROUNDS rounds
 KEY = 'city/img_0001.png'
+COMMIT_ROUNDS = (10, 100, 400)  # store sizes at which a commit is timed
+COMMIT_SHAPE = (512, 1024)
+COMMIT_PIXELS = 64  # per image and commit, 2 images
 
 
 def square_round(rng: np.random.Generator, shape: Tuple[int, int],
@@ -127,6 +140,38 @@ def bench_shape(shape: Tuple[int, int], args: argparse.Namespace) -> dict:
     return dict(shape=shape, labelled=labelled, blocks=blocks, ratios=ratios)
 
 
+def bench_commits(args: argparse.Namespace) -> List[dict]:
+    """Seconds per commit at each of COMMIT_ROUNDS, with and without a full
+    ``verify()`` first (the commit's previous behaviour)."""
+    rng = np.random.default_rng(0)
+    size = COMMIT_SHAPE[0] * COMMIT_SHAPE[1]
+    order = {key: iter(rng.permutation(size)) for key in ('a.png', 'b.png')}
+
+    def commit(store: LabelStore, verify_first: bool) -> float:
+        updates = {}
+        for key, left in order.items():
+            pixels = np.array([next(left) for _ in range(COMMIT_PIXELS)])
+            updates[key] = RoundUpdate(COMMIT_SHAPE, pixels, pixels % NUM_CLASSES)
+        start = time.process_time()  # CPU: fsync waits are not the point
+        if verify_first:
+            store.verify()
+        store.commit_round(store.current_round + 1, updates)
+        return time.process_time() - start
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = LabelStore(osp.join(tmp, 'active_labels'), NUM_CLASSES)
+        for target in COMMIT_ROUNDS:
+            while store.current_round < target:
+                commit(store, False)
+            now, before = [], []
+            for _ in range(args.commits):
+                now.append(commit(store, False))
+                before.append(commit(store, True))
+            rows.append(dict(rounds=target, now=now, before=before))
+    return rows
+
+
 def markdown(rows: List[dict], args: argparse.Namespace) -> str:
     """The results as a ``docs/benchmarks.md`` section."""
     med = statistics.median
@@ -169,18 +214,60 @@ def markdown(rows: List[dict], args: argparse.Namespace) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def commit_markdown(commits: List[dict], args: argparse.Namespace) -> str:
+    """The commit-cost results as a ``docs/benchmarks.md`` section."""
+    med = statistics.median
+    lines = [
+        f'<!-- {COMMIT_MARK}:start -->',
+        '## Label store commit cost (what each acquisition round pays as the store grows)',
+        '',
+        f'`python tools/benchmarks/label_store.py --only commit --commits {args.commits}`; {machine()}. One '
+        f'`commit_round` of 2 images x {COMMIT_PIXELS} new pixels '
+        f'({COMMIT_SHAPE[0]}x{COMMIT_SHAPE[1]} maps, as ADA-MCU\'s online '
+        'acquisition commits every few iterations), against the same commit '
+        'preceded by `verify()`, which re-hashes every earlier round file as '
+        'a commit did before; the two alternate in the same run, CPU time of '
+        'the process (not the fsync waits, equal for both), medians. A '
+        'commit now hashes only the round file it writes (earlier files are '
+        'checked by existence, inode, size and mtime; a store object hashes '
+        'each earlier round once, at its first commit; `restore` and '
+        '`verify` hash all), and `tests/test_active/test_label_store.py` '
+        'counts the files a commit hashes. What still grows with the rounds '
+        'is the manifest (one record per round) that a commit rewrites.',
+        '',
+        '| earlier rounds | commit (CPU) | commit + full verify (before) | '
+        'before / now |',
+        '|---:|---:|---:|---:|',
+    ]
+    for c in commits:
+        now, before = med(c['now']), med(c['before'])
+        lines.append(f'| {c["rounds"]} | {1e3 * now:.2f} ms | '
+                     f'{1e3 * before:.2f} ms | **{before / now:.2f}** |')
+    lines.append(f'<!-- {COMMIT_MARK}:end -->')
+    return '\n'.join(lines) + '\n'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeats', type=int, default=9)
     parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--commits', type=int, default=9,
+                        help='timed commit pairs per store size')
+    parser.add_argument('--only', choices=['read', 'commit'], default=None,
+                        help='run one of the two benchmarks (default: both)')
     parser.add_argument(
         '--out', default=None, help='markdown file to write the section into')
     args = parser.parse_args()
-    rows = [bench_shape(shape, args) for shape in ((512, 1024), (1024, 2048))]
-    section = markdown(rows, args)
-    print(section)
-    if args.out:
-        write_section(args.out, section, MARK)
+    sections = []
+    if args.only in (None, 'read'):
+        rows = [bench_shape(shape, args) for shape in ((512, 1024), (1024, 2048))]
+        sections.append((markdown(rows, args), MARK))
+    if args.only in (None, 'commit'):
+        sections.append((commit_markdown(bench_commits(args), args), COMMIT_MARK))
+    for section, mark in sections:
+        print(section)
+        if args.out:
+            write_section(args.out, section, mark)
 
 
 if __name__ == '__main__':

@@ -31,6 +31,12 @@ the pseudo labels (if replaced). Reading an image is one small cache file
 (sparse pixels + a packed exclusion bitmap), so dataloader workers stay cheap;
 the caches can always be rebuilt from the round files.
 
+Integrity: the manifest records the sha256 of every round file.
+``restore()`` and ``verify()`` hash all of them; a commit hashes only the
+round files this store object has not hashed (or written) yet and checks the
+others by existence, inode, size and mtime, so its cost does not grow with
+the number of earlier rounds (ADA-MCU commits every few iterations).
+
 Concurrency: only one process writes (rank 0 in distributed training; the
 callers ensure it, a lock file makes a second writer fail loudly). Readers in
 other processes (dataloader workers, other ranks) tolerate a concurrent writer

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Iterator, Mapping, Optional
+from typing import Iterator, Mapping, Optional, Tuple
 
 from .files import atomic_write, fsync_dir, sha256_file, timestamp
 from .records import (CACHE_DIR, DISCARDED_DIR, FORMAT_NAME, FORMAT_VERSION,
@@ -147,6 +147,10 @@ class ManifestMixin:
     def verify(self, upto_round: Optional[int] = None) -> None:
         """Check that the files of rounds 1..``upto_round`` are intact.
 
+        Hashes every file again (restore and explicit checks). A commit uses
+        :meth:`_verify_unchanged` instead, which hashes only what this store
+        has not verified yet.
+
         Args:
             upto_round: Last round checked; ``None`` = the current round.
 
@@ -157,20 +161,55 @@ class ManifestMixin:
         rounds = self._refresh(force=True)['rounds']
         upto_round = len(rounds) if upto_round is None else upto_round
         for record in rounds[:upto_round]:
-            path = osp.join(self.root, record['file'])
-            if not osp.isfile(path):
-                raise LabelStoreError(
-                    f'round {record["round"]} of the label store is missing: '
-                    f'{path} does not exist. Put the file back (e.g. from a '
-                    'backup) or start from a checkpoint without active '
-                    'labels; nothing was changed')
-            actual = sha256_file(path)
-            if actual != record['sha256']:
-                raise LabelStoreError(
-                    f'round {record["round"]} of the label store was modified '
-                    f'or corrupted: sha256 of {path} is {actual[:12]}..., the '
-                    f'manifest recorded {record["sha256"][:12]}.... Restore '
-                    'the original file (or manifest); nothing was changed')
+            self._verify_round(record, trust_unchanged=False)
+
+    def _verify_unchanged(self) -> None:
+        """:meth:`verify` of all rounds, hashing only new or changed files.
+
+        A round file this store hashed (or wrote) before is trusted while
+        the manifest records the same sha256 and the file keeps its inode,
+        size and mtime; it is hashed again otherwise. So the first commit
+        of a store object hashes every earlier round once, and each later
+        commit only the rounds it has not seen; a missing file, a changed
+        manifest digest or a rewritten file is still caught at once.
+
+        Raises:
+            LabelStoreError: As :meth:`verify`.
+        """
+        for record in self._refresh(force=True)['rounds']:
+            self._verify_round(record, trust_unchanged=True)
+
+    def _verify_round(self, record: dict, trust_unchanged: bool) -> None:
+        """Check one round file against its manifest record."""
+        path = osp.join(self.root, record['file'])
+        if not osp.isfile(path):
+            raise LabelStoreError(
+                f'round {record["round"]} of the label store is missing: '
+                f'{path} does not exist. Put the file back (e.g. from a '
+                'backup) or start from a checkpoint without active '
+                'labels; nothing was changed')
+        known = (record['sha256'], _file_stamp(path))
+        if trust_unchanged and self._verified.get(path) == known:
+            return
+        actual = self._hash_round_file(path)
+        if actual != record['sha256']:
+            del self._verified[path]
+            raise LabelStoreError(
+                f'round {record["round"]} of the label store was modified '
+                f'or corrupted: sha256 of {path} is {actual[:12]}..., the '
+                f'manifest recorded {record["sha256"][:12]}.... Restore '
+                'the original file (or manifest); nothing was changed')
+
+    def _hash_round_file(self, path: str) -> str:
+        """sha256 of a round file, remembered with the file's stamp.
+
+        Returns:
+            str: The hex digest.
+        """
+        stamp = _file_stamp(path)
+        digest = sha256_file(path)
+        self._verified[path] = (digest, stamp)
+        return digest
 
     def _next_manifest(self, manifest: dict, round_index: int,
                        deltas: Mapping[str, dict], stats: dict, meta: dict,
@@ -227,3 +266,9 @@ class ManifestMixin:
         os.replace(path, dest)
         fsync_dir(dest_dir)
         return dest
+
+
+def _file_stamp(path: str) -> Tuple[int, int, int]:
+    """(inode, size, mtime in ns) of a file: changes when it is rewritten."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns

@@ -11,7 +11,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from .checks import UpdateChecks, check_shape
-from .files import atomic_write, chain_digest, json_str, sha256_file, write_npz
+from .files import atomic_write, chain_digest, json_str, write_npz
 from .manifest import ManifestMixin
 from .queries import QueriesMixin
 from .records import MANIFEST, ImageLabels, LabelStoreError, RoundUpdate
@@ -47,6 +47,9 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
         self._manifest: Optional[dict] = None
         self._manifest_stat: Optional[Tuple[int, int, int]] = None
         self._manifest_seen = False
+        # round file -> (sha256, file stamp) hashed by this object (a commit
+        # hashes only what is new; see ManifestMixin._verify_unchanged)
+        self._verified: Dict[str, Tuple[str, Tuple[int, int, int]]] = {}
         self.num_classes = num_classes
         if self.exists(self.root):
             self._check_config(self._refresh())
@@ -262,7 +265,7 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
             manifest = self._refresh(force=True)
             self._check_next_round(round_index, manifest, 'commit')
             meta = self._check_meta(meta)
-            self.verify()
+            self._verify_unchanged()
             prepared = {
                 key: self._validate_update(key, updates[key], manifest)
                 for key in sorted(updates)
@@ -306,4 +309,4 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
         if osp.exists(path):  # left over by a crash before the manifest
             self._move_aside(path, f'uncommitted_round_{round_index:04d}')
         atomic_write(path, lambda f: write_npz(f, arrays))
-        return sha256_file(path)
+        return self._hash_round_file(path)
