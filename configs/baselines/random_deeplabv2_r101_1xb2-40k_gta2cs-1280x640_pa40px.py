@@ -4,7 +4,7 @@
 # training setup, plain cross-entropy (no RIPU losses, RIPU appendix 6.2).
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
-    '../_base_/datasets/gta2cs_ripu_active.py', '../_base_/default_runtime.py',
+    '../_base_/datasets/gta2cs_ripu_active_sparse.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k_active.py',
     '../_base_/methods/pixel_40px.py'
 ]

@@ -18,8 +18,20 @@ def test_nearest_neighbour_drops_the_odd_point_and_this_keeps_it():
     assert nearest[0, 1] == 255 and nearest[1, 3] == 7  # (1, 3) lost, (2, 6) kept
     out = keep_sparse_labels(nearest, label)
     expected = np.full((2, 4), 255, np.uint8)
-    expected[0, 1], expected[1, 3] = 5, 7  # (1 * 2 // 4, 3 * 4 // 8), (2 * 2 // 4, 6 * 4 // 8)
+    # ceil(1 * 2 / 4), ceil(3 * 4 / 8); (2, 6) stays where nearest put it
+    expected[1, 2], expected[1, 3] = 5, 7
     np.testing.assert_array_equal(out, expected)
+
+
+def test_a_point_nearest_keeps_is_not_written_twice():
+    # 2048 -> 1280 (x 0.625): nearest samples source columns 0, 1, 3, 4, 6, 8,
+    # ...; source column 1 is output column 1, where floor(1 * 0.625) = 0
+    # would write a second copy of it.
+    label = np.full((1, 8), 255, np.uint8)
+    label[0, 1], label[0, 2] = 3, 4  # kept by nearest, dropped by it
+    nearest = mmcv.imresize(label, (5, 1), interpolation='nearest')
+    assert nearest.tolist() == [[255, 3, 255, 255, 255]]
+    assert keep_sparse_labels(nearest, label).tolist() == [[255, 3, 4, 255, 255]]
 
 
 def test_transform_resizes_the_image_as_resize_and_keeps_the_points():

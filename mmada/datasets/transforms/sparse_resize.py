@@ -13,10 +13,15 @@ def keep_sparse_labels(resized: np.ndarray, original: np.ndarray,
     a downscale by 2 keeps only the labels at even coordinates: three of four
     single-pixel labels (clicked points) vanish. Here each labelled source
     pixel (y, x) also writes its label to output pixel
-    (floor(y * h' / h), floor(x * w' / w)), over the nearest-neighbour map;
-    where several fall in one output pixel, the last in raster order wins (a
-    dense map gets, per output pixel, one label of its source cell, as by
-    nearest neighbour, only another one of them).
+    (ceil(y * h' / h), ceil(x * w' / w)) (clipped to the map), over the
+    nearest-neighbour map. That is the output pixel that samples it when
+    nearest neighbour keeps it (mmcv / OpenCV sample source floor(y' * h / h')),
+    so a kept label is not written a second time next to itself (at a scale
+    such as 2048 -> 1280, floor(y * h' / h) would be another pixel for some of
+    them); a dropped one goes to the next output pixel. Where several fall in
+    one output pixel, the last in raster order wins (a dense map gets, per
+    output pixel, one label of its source cell, as by nearest neighbour,
+    only another one of them).
 
     Args:
         resized: The nearest-neighbour resized map, (h', w').
@@ -29,7 +34,9 @@ def keep_sparse_labels(resized: np.ndarray, original: np.ndarray,
     (h, w), (h2, w2) = original.shape[:2], resized.shape[:2]
     ys, xs = np.nonzero(original != ignore_index)
     out = resized.copy()
-    out[ys * h2 // h, xs * w2 // w] = original[ys, xs]
+    rows = np.minimum((ys * h2 + h - 1) // h, h2 - 1)
+    cols = np.minimum((xs * w2 + w - 1) // w, w2 - 1)
+    out[rows, cols] = original[ys, xs]
     return out
 
 
