@@ -26,7 +26,6 @@ round are read back from the store (:meth:`LabelStore.keys_with_labels`
 with ``upto_round``). The draws are seeded and identical on every rank (each
 rank takes every ``world_size``-th pair).
 """
-import itertools
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
