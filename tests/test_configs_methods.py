@@ -90,8 +90,12 @@ def check_ripu_setup(cfg, bench='gta2cs', model=V2):
     target = loader.dataset.target
     assert target.type == 'ActiveTargetDataset'
     assert target.dataset.type == 'CheckedCityscapesDataset'
-    resize = [t for t in target.dataset.pipeline if t['type'] == 'Resize']
+    resize = [t for t in target.dataset.pipeline if t['type'] in ('Resize', 'SparseLabelResize')]
     assert [tuple(t['scale']) for t in resize] == [(1280, 640)]  # RIPU's target size
+    # Pixel budgets query single pixels at 2048x1024: their labels are resized
+    # sparsely (every queried pixel kept), region budgets' by nearest neighbour.
+    sparse = cfg.active_learning.unit.type == 'PixelUnit'
+    assert resize[0]['type'] == ('SparseLabelResize' if sparse else 'Resize')
     # The authors train without flips and test with flip averaging.
     for pipeline in (loader.dataset.source.pipeline, target.dataset.pipeline):
         assert 'RandomFlip' not in [t['type'] for t in pipeline]
