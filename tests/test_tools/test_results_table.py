@@ -167,14 +167,7 @@ def test_report_is_marked_partial_and_keeps_other_sections(tmp_path):
     records = {rows[0].name: {0: _rec(10, per_class=per_class)},
                rows[1].name: {0: _rec(30, per_class=per_class),
                               1: _rec(32, per_class=per_class)}}
-    props = dict(classes=list(CLASSES), tail_threshold_percent=0.5, tail_classes=[],
-                 pixel_share=dict(target=[5.0] * 19, source=[5.0] * 19),
-                 **{k: [1.0] * 19 for k in (
-                     'image_share', 'top10_image_share', 'median_component_area',
-                     'boundary_fraction', 'colour_shift', 'recall_source_means',
-                     'recall_target_means')},
-                 difficulty=dict(separability_p10=1.0, separability_p50=2.0,
-                                 separability_p90=3.0))
+    props = _props()
     stage2 = rs.ROWS[[r.name for r in rs.ROWS].index('MADAv2 stage 1 + 2')]
     rows.append(stage2)
     records[stage2.name] = {0: _rec(35, per_class=per_class)}
