@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 SETUP_STAMP := .venv/.mmada-setup-done
 
-.PHONY: setup demo test bench benchmark clean-data
+.PHONY: setup demo test test-fast coverage bench benchmark clean-data
 
 $(SETUP_STAMP): pyproject.toml tools/setup_env.sh
 	bash tools/setup_env.sh
@@ -12,8 +12,17 @@ setup: $(SETUP_STAMP)
 demo: $(SETUP_STAMP)
 	$(PY) tools/demo.py
 
+# Every test (CI runs this), on two workers; the 15 slowest are listed at the end.
 test: $(SETUP_STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n 2 --durations=15
+
+# The in-process tier for everyday work (no tool launches, no trainings through a Runner).
+test-fast: $(SETUP_STAMP)
+	$(PY) -m pytest tests -q -n 2 -m "not e2e" --durations=15
+
+# Line coverage of mmada/ over the whole suite (tool runs included).
+coverage: $(SETUP_STAMP)
+	$(PY) -m pytest tests -q -n 2 --cov --cov-report=term:skip-covered
 
 # Every benchmark, each writing its section of docs/benchmarks.md (~15 min on 2 cores).
 bench: $(SETUP_STAMP)

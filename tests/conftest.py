@@ -1,14 +1,24 @@
 """Shared fixtures: a tiny synthetic benchmark and configs that use it."""
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 from mmengine.config import Config
 
+from tests.helpers.launch import FAST_TIER, run_tool  # noqa: F401 (run_tool: for the tests)
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if os.environ.get('PYTEST_XDIST_WORKER'):  # one core per worker (make test runs two)
+    import torch
+    torch.set_num_threads(1)
 PY = sys.executable
+
+
+def pytest_configure(config):
+    """``-m "not e2e"`` (make test-fast): a test that launches a tool fails, unmarked."""
+    if config.getoption('markexpr', '').replace(' ', '') == 'note2e':
+        os.environ[FAST_TIER] = '1'
 TINY_GENERATOR = dict(
     height=64, width=128, seed=0,
     num_images={'source': {'train': 12, 'val': 4}, 'target': {'train': 12, 'val': 6}})
@@ -55,18 +65,6 @@ def tiny_config(config: str, out_dir: str, bench_root: str, max_iters: int = 4,
     path = osp.join(out_dir, osp.basename(config))
     cfg.dump(path)
     return path
-
-
-def run_tool(args, timeout=600, env=None, check=True):
-    """Run a tools/ script in a subprocess; return the completed process."""
-    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
-    full_env.update(env or {})
-    proc = subprocess.run([PY] + list(args), cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=full_env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
-    return proc
 
 
 @pytest.fixture(scope='session')

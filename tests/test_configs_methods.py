@@ -23,7 +23,7 @@ from mmada.datasets.utils import DatasetNotFoundError
 from tests.conftest import ROOT, walk_dicts
 from tests.test_datasets.test_real_datasets import (TINY_V3PLUS, _converted,
                                                     make_cityscapes, make_gta5)
-from tests.test_engine.test_dist import free_port
+from tests.helpers.launch import free_port
 
 RIPU_LOSSES = [
     dict(type='LocalConsistencyLoss', domain='source', loss_weight=0.1, resolution='input'),
@@ -441,6 +441,7 @@ def round_one(work_dir):
     return manifest
 
 
+@pytest.mark.e2e
 def test_user_cbda_config_trains_one_round_on_1_and_2_processes(tmp_path, real_layout):
     gta, cs = real_layout
     # lr = 0 and BatchNorm momentum = 0: both runs score the pool with the
@@ -479,6 +480,7 @@ def test_user_cbda_config_trains_one_round_on_1_and_2_processes(tmp_path, real_l
     assert [r['sha256'] for r in b['rounds']] == [r['sha256'] for r in a['rounds']]
 
 
+@pytest.mark.e2e
 def test_source_free_config_trains_on_target_alone(tmp_path, real_layout):
     _, cs = real_layout
     config = override_config(
@@ -494,6 +496,7 @@ def test_source_free_config_trains_on_target_alone(tmp_path, real_layout):
     assert target_ce(out, 1) == 0 and target_ce(out, 4) > 0
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
 def test_source_free_config_runs_a_round_before_its_first_step(tmp_path, real_layout, bench):
     _, cs = real_layout

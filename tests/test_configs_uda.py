@@ -73,6 +73,7 @@ def test_paper_configs_are_the_authors_settings():
                                                          ('aux_logits', 0.0002)]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('name', PAPER)
 def test_paper_config_trains_on_fixtures(name, fixtures, tmp_path):
     runner = _train(tiny(name, fixtures), tmp_path / 'work', iters=2)
@@ -85,6 +86,7 @@ def test_paper_config_trains_on_fixtures(name, fixtures, tmp_path):
         assert hub.get_scalar('train/disc.loss_d_aux') is not None
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('bench', ['gta2cs', 'synthia2cs'])
 def test_intrada_pipeline(bench, fixtures, tmp_path):
     """Stage 1 (AdvEnt) -> entropy ranking + easy pseudo labels -> stage 2."""
@@ -125,6 +127,7 @@ def test_intrada_pipeline(bench, fixtures, tmp_path):
 MIXED = 'configs/uda/ripu-advent-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
 
+@pytest.mark.e2e
 def test_ripu_acquisition_mixed_with_advent_runs_rounds(tmp_path, bench_root):
     """RIPU rounds pick target labels with the adversarial model's segmenter,
     which then trains on them (target CE) next to the alignment terms."""

@@ -1,5 +1,6 @@
 """Layout of the repository: no test is collected twice, and the modules of
 ``mmada/`` stay small (issue 9: no file of ``mmada/`` over about 400 lines)."""
+import inspect
 import json
 import os
 import os.path as osp
@@ -10,25 +11,31 @@ from typing import List
 
 from tests.conftest import ROOT
 
-# Collects with pytest in a fresh process and writes, per collected item, its
-# node id and the identity of its function (module, qualified name, parameter
+
+def item_identity(item) -> list:
+    """(node id, function identity) of one collected pytest item."""
+    fn = getattr(item, 'function', None)
+    spec = getattr(item, 'callspec', None)
+    key = None if fn is None else [fn.__module__, fn.__qualname__, spec.id if spec else '']
+    return [item.nodeid, key]
+
+
+# Collects with pytest in a fresh process (over a tree a test makes) and
+# writes, per collected item, its node id and the identity of its function (module, qualified name, parameter
 # id): a test function imported into a second module, or inherited by a second
 # class, keeps its identity under a second node id.
 COLLECT = '''
 import json, sys
 import pytest
 
+''' + inspect.getsource(item_identity) + '''
+
 
 class Record:
     items = []
 
     def pytest_collection_finish(self, session):
-        for item in session.items:
-            fn = getattr(item, 'function', None)
-            spec = getattr(item, 'callspec', None)
-            key = None if fn is None else [
-                fn.__module__, fn.__qualname__, spec.id if spec else '']
-            self.items.append([item.nodeid, key])
+        self.items.extend(item_identity(item) for item in session.items)
 
 
 code = pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider',
@@ -82,9 +89,9 @@ def test_twins_finds_an_imported_test_and_spares_parameters(tmp_path):
     assert twins(items) == [['test_a.py::test_x', 'test_b.py::test_x']]
 
 
-def test_no_test_is_collected_twice(tmp_path):
-    items = collect(str(tmp_path / 'tests.json'), ROOT, 'tests')
-    assert len(items) > 100
+def test_no_test_is_collected_twice(request):
+    # What this session collected (the whole suite under `make test`).
+    items = [item_identity(item) for item in request.session.items]
     assert 'tests/test_layout.py::test_no_test_is_collected_twice' in {
         nodeid for nodeid, _ in items
     }

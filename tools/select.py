@@ -22,7 +22,7 @@ from mmengine.runner import Runner
 
 from mmada.engine.hooks import ActiveLearningHook  # noqa: E402
 from mmada.utils import (  # noqa: E402
-    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg)
+    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg, run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,4 +69,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

@@ -30,7 +30,7 @@ if ! "$VPY" -c 'import mmcv._ext' 2>/dev/null; then
   echo "[setup] installing mmcv 2.1.0 with compiled ops (a source build takes ~9 min on 2 cores)"
   MMCV_WITH_OPS=1 pip_install --no-build-isolation mmcv==2.1.0 'numpy<2' 'opencv-python<4.11'
 fi
-pip_install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex scikit-learn scikit-image pytest \
+pip_install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex scikit-learn scikit-image pytest pytest-xdist pytest-cov \
   matplotlib tqdm \
   'numpy<2' 'opencv-python<4.11'
 pip_install -q --no-build-isolation --no-deps -e .

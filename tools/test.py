@@ -11,7 +11,7 @@ import argparse
 from mmengine.runner import Runner
 
 from mmada.utils import (  # noqa: E402
-    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg)
+    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg, run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

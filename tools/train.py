@@ -19,7 +19,7 @@ from mmada.engine.resume import configure_resume  # noqa: E402
 from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import (  # noqa: E402
     AnnotationRequired, StoppedBySignal, UserFacingError, add_launch_args, finish_distributed,
-    load_cfg, prepare_cfg)
+    load_cfg, prepare_cfg, run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,4 +65,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

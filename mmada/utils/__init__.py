@@ -1,7 +1,8 @@
-from .config import add_launch_args, finish_distributed, load_cfg, prepare_cfg
+from .config import add_launch_args, load_cfg, prepare_cfg
+from .dist import finish_distributed, run_tool
 from .errors import AnnotationRequired, StoppedBySignal, UserFacingError
 
 __all__ = [
     'AnnotationRequired', 'StoppedBySignal', 'UserFacingError', 'add_launch_args',
-    'finish_distributed', 'load_cfg', 'prepare_cfg'
+    'finish_distributed', 'load_cfg', 'prepare_cfg', 'run_tool'
 ]

@@ -1,6 +1,5 @@
 """Config loading and adjustments shared by the command-line tools."""
 import argparse
-import ctypes
 import os
 import sys
 import os.path as osp
@@ -174,50 +173,3 @@ def prepare_cfg(cfg: Config, train_data: bool = True) -> Config:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return cfg
-
-
-def finish_distributed(synchronize: bool = True) -> None:
-    """Leave the default process group so that no gloo thread outlives Python.
-
-    Why: a gloo worker thread frees each finished collective (its
-    ``AsyncWork``); a work that holds tensors created in Python must take the
-    GIL to free them. If that happens after the interpreter began finalizing,
-    Python ends the thread with ``pthread_exit``, whose unwinding through
-    torch's ``noexcept`` destructors calls ``std::terminate`` ("terminate
-    called without an active exception", SIGABRT), failing a run that had
-    finished (seen on 2-rank CPU runs: the core dump shows
-    ``~AsyncBarrierWork -> ~AsyncBroadcastWork -> TensorImpl::decref_pyobject
-    -> take_gil -> pthread_exit`` on ``ProcessGroupGloo::runLoop``).
-    ``destroy_process_group`` does not stop those threads here: the DDP
-    wrapper keeps the group alive until exit (torch 2.13).
-
-    So every rank meets at a last barrier, which holds the collectives still
-    in flight when it was issued, and the barrier's work is never released:
-    the gloo thread that ran it only drops its own reference, and no work
-    with Python tensors is freed on a gloo thread afterwards. Then the group
-    is destroyed; nothing may use it after this call.
-
-    Args:
-        synchronize: Wait for every rank first (only when all ranks get
-            here; after an error on one rank, a barrier would hang).
-    """
-    if not (torch_dist.is_available() and torch_dist.is_initialized()):
-        return
-    if synchronize:
-        work = torch_dist.barrier(async_op=True)
-        work.wait()
-        _keep_until_exit(work)
-    torch_dist.destroy_process_group()
-
-
-def _keep_until_exit(obj: object) -> None:
-    """Give ``obj`` one reference that is never dropped, not even at exit.
-
-    A module-level list would not do: Python clears modules while it
-    finalizes, and the last release would again be on whichever thread
-    comes last.
-
-    Args:
-        obj: The object to keep alive for the life of the process.
-    """
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))

@@ -12,6 +12,7 @@ from PIL import Image
 from mmada.active.annotation_io import (AnnotationError, export_queries,
                                         import_annotations, relative_name)
 from mmada.active.label_store import LabelStore, LabelStoreError
+from tests.helpers.stores import file_tree
 
 C = 4
 SHAPE = (3, 4)
@@ -23,16 +24,6 @@ GT = {
     KEYS[0]: np.array([[0, 1, 2, 3], [1, 255, 2, 3], [0, 0, 1, 2]], np.uint8),
     KEYS[1]: np.array([[3, 3, 1, 3], [3, 3, 3, 3], [2, 2, 2, 2]], np.uint8),
 }
-
-
-def snapshot(root):
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as f:
-                files[osp.relpath(path, root)] = f.read()
-    return files
 
 
 def load_tool(name):
@@ -160,11 +151,11 @@ def test_bad_imports_leave_the_store_unchanged(store, tmp_path, problem):
         _write(ann, key, _answer(key))
     spoil, match = BAD_IMPORTS[problem]
     spoil(ann)
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(AnnotationError, match=match) as info:
         import_annotations(store, 1, ann)
     assert 'label store is unchanged' in str(info.value)
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
     assert store.current_round == 0
 
 
@@ -181,10 +172,10 @@ def test_wrong_round_rejected(store, tmp_path):
     ann = str(tmp_path / 'ann')
     for key in KEYS:
         _write(ann, key, _answer(key))
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(AnnotationError, match='only round 1 can be imported'):
         import_annotations(store, 2, ann)
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
     import_annotations(store, 1, ann)
     with pytest.raises(AnnotationError, match='1 committed round'):
         import_annotations(store, 1, ann)  # twice
@@ -214,6 +205,7 @@ def test_tools_round_trip(store, tmp_path, capsys):
     assert 'no label store' in capsys.readouterr().err
 
 
+@pytest.mark.e2e
 def test_tool_exit_code_from_the_command_line(store, tmp_path):
     result = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'export_queries.py'),

@@ -10,20 +10,10 @@ import pytest
 
 from mmada.active.label_store import (ImageLabels, LabelStore,
                                       LabelStoreError, RoundUpdate)
+from tests.helpers.stores import file_tree
 
 C = 5
 SHAPE = (4, 6)
-
-
-def snapshot(root):
-    """relative path -> bytes of every file under ``root``."""
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as f:
-                files[osp.relpath(path, root)] = f.read()
-    return files
 
 
 def commit_two_rounds(store):
@@ -108,10 +98,10 @@ def test_rounds_recorded_per_pixel(store):
 def test_double_labelling_rejected_store_unchanged(store, pixels, labels,
                                                    match):
     commit_two_rounds(store)
-    before, digest = snapshot(store.root), store.digest()
+    before, digest = file_tree(store.root), store.digest()
     with pytest.raises(LabelStoreError, match=match):
         store.commit_round(3, {'a.png': RoundUpdate(SHAPE, pixels, labels)})
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
     assert store.digest() == digest and store.current_round == 2
 
 
@@ -134,12 +124,12 @@ def test_invalid_updates_rejected(store, round_index, update, match):
 
 def test_shape_must_match_earlier_rounds(store):
     commit_two_rounds(store)
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(LabelStoreError, match='differs from the shape'):
         store.commit_round(3, {'a.png': RoundUpdate((6, 4), [1], [1])})
     with pytest.raises(LabelStoreError, match='JSON'):
         store.commit_round(3, {}, dict(bad=object()))
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
     with pytest.raises(LabelStoreError, match='differs from the stored'):
         store.read('a.png', (6, 4))
 
@@ -266,6 +256,7 @@ def _reader_child(root, key, shape, ready, go, out):
              second.rounds.ravel().tolist()))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('method', ['fork', 'spawn'])
 def test_reader_in_other_process_sees_new_round(store, method):
     store.commit_round(1, {'a.png': RoundUpdate(SHAPE, [0], [1])})
@@ -427,12 +418,12 @@ def test_corrupted_rounds_raise_and_change_nothing(store, how, match):
     state = store.state_dict()
     store.commit_round(3, {'a.png': RoundUpdate(SHAPE, [15], [2])})
     _corrupt(store.root, how)
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(LabelStoreError, match=match):
         store.restore(state)
     with pytest.raises(LabelStoreError, match=match):
         store.commit_round(4, {'a.png': RoundUpdate(SHAPE, [16], [2])})
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
 
 
 def _count_hashes(monkeypatch):
@@ -508,17 +499,17 @@ def test_commit_still_catches_changed_earlier_rounds(store, how, match):
             f.write(b'\0')
     else:
         _corrupt(store.root, how)
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(LabelStoreError, match=match):
         _commit_pixel(store, 4)
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
 
 
 def test_restore_rejects_foreign_or_newer_checkpoints(store, tmp_path):
     commit_two_rounds(store)
     other = LabelStore(str(tmp_path / 'other'), C)
     other.commit_round(1, {'a.png': RoundUpdate(SHAPE, [3], [3])})
-    before = snapshot(store.root)
+    before = file_tree(store.root)
     with pytest.raises(LabelStoreError, match='round 1 .* differs from the '
                        'checkpoint'):
         store.restore(other.state_dict())
@@ -528,7 +519,7 @@ def test_restore_rejects_foreign_or_newer_checkpoints(store, tmp_path):
     no_digests = dict(other.state_dict(), round_digests=[])
     with pytest.raises(LabelStoreError, match='checkpoint digest'):
         store.restore(no_digests)
-    assert snapshot(store.root) == before
+    assert file_tree(store.root) == before
 
 
 def test_state_dict_loads_with_weights_only(store, tmp_path):

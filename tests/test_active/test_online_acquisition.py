@@ -327,8 +327,3 @@ def test_kl_term_needs_an_auxiliary_head():
         acq.check_segmentor(FakeSegmentor(aux=False))
     AdaMCUOnlineAcquisition(budget=dict(type='ratio', value=0.05),
                             gamma=0).check_segmentor(FakeSegmentor(aux=False))
-
-
-def test_origin_offset_matches_the_transforms():
-    from mmada.datasets.transforms import online_oracle
-    assert online_oracle.ORIGIN_OFFSET == ORIGIN_OFFSET

@@ -112,6 +112,7 @@ def test_paper_config_uses_slic_superpixels_of_the_rectangles_area():
     assert cfg.active_learning.scorer.type == 'RIPUScorer'
 
 
+@pytest.mark.e2e
 def test_a_round_through_a_config_queries_whole_superpixels(tmp_path, bench_root):
     unit = dict(type='SuperpixelUnit', region_pixels=16)
     cfg = tiny_config(RIPU_RA, str(tmp_path), bench_root, max_iters=2, checkpoint_interval=2,

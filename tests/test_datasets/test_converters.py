@@ -296,6 +296,7 @@ def test_bad_folder_one_message(tmp_path, capsys, name, builder, remove,
     assert 'docs/datasets.md' in err
 
 
+@pytest.mark.e2e
 def test_cli_missing_folder_exit_code_and_message(tmp_path):
     root = make_gta5(tmp_path / 'gta5')
     os.remove(root / 'labels' / '00003.png')

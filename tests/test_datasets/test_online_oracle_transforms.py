@@ -6,8 +6,7 @@ from mmcv.transforms import Compose
 from mmada.datasets.online_dataset import online_pipeline
 from mmada.datasets.transforms import PackOnlineSegInputs
 from mmada.registry import TRANSFORMS
-
-ORIGIN_OFFSET = 256
+from mmada.utils.fields import ORIGIN_OFFSET
 
 
 def write_pair(tmp_path, h=30, w=40, seed=0):

@@ -63,6 +63,7 @@ def _labelled_after_pipeline(config, cityscapes, store_dir):
     return seg[seg != 255], labels
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('name', sorted(PA))
 def test_pa_configs_keep_every_queried_pixel(name, cityscapes, tmp_path):
     kept, labels = _labelled_after_pipeline(PA[name], cityscapes, str(tmp_path / 'labels'))

@@ -127,6 +127,7 @@ TRAIN_WRAPPER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.e2e
 def test_train_without_data_prints_one_message(tmp_path):
     cfg = 'configs/baselines/supervised_deeplabv2_r101_1xb2-40k_gta2cs-1280x640.py'
     where = str(tmp_path / 'nowhere' / 'gta5')
@@ -185,6 +186,7 @@ def _train(cfg, work_dir, iters=2):
     return runner
 
 
+@pytest.mark.e2e
 def test_train_gta2cs_ripu_config(tmp_path):
     gta = _converted('gta5', make_gta5, tmp_path / 'gta5', n=3, w=48, h=27)
     cs = _converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
@@ -199,6 +201,7 @@ def test_train_gta2cs_ripu_config(tmp_path):
     assert metrics is not None
 
 
+@pytest.mark.e2e
 def test_train_synthia2cs_mada_config(tmp_path):
     syn = _converted('synthia', make_synthia, tmp_path / 'synthia', n=2)
     cs = _converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')

@@ -55,6 +55,7 @@ def test_every_synthia_config_is_16_classes(path):
     assert len(ev.class_subsets['mIoU13']) == 13 and cfg.test_evaluator == ev
 
 
+@pytest.mark.e2e
 def test_synthia_ra_config_trains_and_acquires_16_classes(tmp_path):
     syn = str(tmp_path / 'synthia')
     make_synthia(syn, n=2)

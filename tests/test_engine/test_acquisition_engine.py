@@ -15,7 +15,9 @@ from mmengine.config import Config
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import ROOT, run_tool, tiny_config
-from tests.test_engine.test_dist import free_port
+from tests.helpers.launch import free_port
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 RANDOM_RA = 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 HELPERS = dict(imports=['tests.helpers.engine_scorers'], allow_failed_imports=False)

@@ -12,37 +12,14 @@ import pytest
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import ROOT, run_tool, tiny_config
-from tests.test_engine.test_dist import free_port
+from tests.helpers.launch import free_port
+from tests.helpers.stores import assert_same_store, logged_scalars, store_snapshot
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 RANDOM_RA = 'configs/baselines/random-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 RIPU_RA = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 POOL, H, W = 12, 64, 128  # tiny benchmark target train pool
-
-
-def snapshot(store_root):
-    """Every image's labels, label rounds and exclusions."""
-    store = LabelStore(store_root)
-    out = {}
-    for key in store.keys():
-        s = store.read(key, (H, W))
-        out[key] = (s.labels.copy(), s.rounds.copy(), s.excluded.copy())
-    return store.current_round, out
-
-
-def assert_same_store(a, b):
-    assert a[0] == b[0]
-    assert sorted(a[1]) == sorted(b[1])
-    for key in a[1]:
-        for x, y in zip(a[1][key], b[1][key]):
-            np.testing.assert_array_equal(x, y, err_msg=key)
-
-
-def scalars(work_dir):
-    recs = []
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
-        with open(path) as f:
-            recs += [json.loads(line) for line in f]
-    return recs
 
 
 def test_rounds_exact_budget_no_overlap_and_workers_see_new_labels(tmp_path, bench_root):
@@ -57,7 +34,7 @@ def test_rounds_exact_budget_no_overlap_and_workers_see_new_labels(tmp_path, ben
     work = str(tmp_path / 'work')
     run_tool(['tools/train.py', cfg, '--work-dir', work])
     root = osp.join(work, 'active_labels')
-    n_round, state = snapshot(root)
+    n_round, state = store_snapshot(root)
     assert n_round == 2 and len(state) == POOL
     # RIPU's RA budget: ceil(H*W*r/9) squares per image and round, r=2.2%/2.
     per_round = math.ceil(H * W * 0.022 / 2 / 9)
@@ -83,7 +60,7 @@ def test_rounds_exact_budget_no_overlap_and_workers_see_new_labels(tmp_path, ben
     # The target loss only counts labelled pixels: 0 before round 1, > 0 once
     # the workers read the new labels (after at most num_workers *
     # prefetch_factor = 4 batches prefetched before the round).
-    loss = {r['iter']: r['target.decode.loss_ce'] for r in scalars(work)
+    loss = {r['iter']: r['target.decode.loss_ce'] for r in logged_scalars(work)
             if 'target.decode.loss_ce' in r}
     assert loss[1] == 0 and loss[2] == 0
     assert all(loss[i] > 0 for i in range(8, 13))
@@ -104,7 +81,7 @@ def test_sigkill_between_round_and_checkpoint_resumes_to_identical_store(tmp_pat
     full_cfg = tiny_config(RIPU_RA, str(tmp_path / 'a'), bench_root, max_iters=6,
                            checkpoint_interval=3, **opts)
     run_tool(['tools/train.py', full_cfg, '--work-dir', str(tmp_path / 'full')])
-    reference = snapshot(str(tmp_path / 'full' / 'active_labels'))
+    reference = store_snapshot(str(tmp_path / 'full' / 'active_labels'))
     assert reference[0] == 2
 
     kill_cfg = tiny_config(RIPU_RA, str(tmp_path / 'b'), bench_root, max_iters=6,
@@ -120,7 +97,7 @@ def test_sigkill_between_round_and_checkpoint_resumes_to_identical_store(tmp_pat
     assert osp.exists(osp.join(work, 'iter_3.pth')) and not osp.exists(osp.join(work, 'iter_6.pth'))
     run_tool(['tools/train.py', kill_cfg, '--work-dir', work, '--resume'],
              env=dict(MMADA_NO_KILL='1'))
-    assert_same_store(snapshot(osp.join(work, 'active_labels')), reference)
+    assert_same_store(store_snapshot(osp.join(work, 'active_labels')), reference)
     assert glob.glob(osp.join(work, 'active_labels', 'discarded', '*'))  # round 2 moved aside
 
 
@@ -178,9 +155,9 @@ def test_same_selection_on_one_and_two_ranks_and_export_import(tmp_path, bench_r
          '--launcher', 'pytorch'], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    a = snapshot(osp.join(one, 'active_labels'))
+    a = store_snapshot(osp.join(one, 'active_labels'))
     assert a[0] == 1 and sum((s[1] > 0).sum() for s in a[1].values()) > 0
-    assert_same_store(a, snapshot(osp.join(two, 'active_labels')))
+    assert_same_store(a, store_snapshot(osp.join(two, 'active_labels')))
 
     # Human in the loop: export the same round, "annotate" it from the ground
     # truth, import it: the store equals the simulated oracle's.
@@ -192,7 +169,7 @@ def test_same_selection_on_one_and_two_ranks_and_export_import(tmp_path, bench_r
     _annotate_from_ground_truth(manifest[0], bench_root, ann_dir)
     run_tool(['tools/import_annotations.py', osp.join(human, 'active_labels'),
               '--round', '1', ann_dir])
-    assert_same_store(a, snapshot(osp.join(human, 'active_labels')))
+    assert_same_store(a, store_snapshot(osp.join(human, 'active_labels')))
 
 
 def _annotate_from_ground_truth(manifest_path, bench_root, ann_dir):

@@ -1,12 +1,15 @@
 """AdvEnt training end to end: 2 gloo processes keep parameters equal across
 ranks; --resume equals an uninterrupted run (discriminators and both
 optimisers included); the default DDP wrapper is refused before training."""
+import pytest
 import os.path as osp
 
 import torch
 
 from tests.conftest import run_tool, tiny_config
-from tests.test_engine.test_dist import dist_train
+from tests.helpers.launch import dist_train
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 ADVENT = 'configs/uda/advent_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 HOOK = dict(custom_imports=dict(imports=['tests.helpers.rank_weights_hook']),

@@ -92,6 +92,7 @@ def _dumped_config(work):
     return Config.fromfile(osp.join(work, name))
 
 
+@pytest.mark.e2e
 def test_advent_with_amp_trains_both_optimisers_as_amp_wrappers(amp_runs):
     full, _, _, fp32 = amp_runs
     cfg = _dumped_config(full)  # the config as the runner used it, after --amp
@@ -124,6 +125,7 @@ def _scalars(work):
     return sorted(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')))[-1]
 
 
+@pytest.mark.e2e
 def test_resume_restores_the_loss_scalers(amp_runs):
     _, part, log, _ = amp_runs
     assert 'resumed epoch: 0, iter: 2' in log
@@ -136,6 +138,7 @@ def test_resume_restores_the_loss_scalers(amp_runs):
     assert set(four['optimizer']) == {'segmentor', 'discriminators'}
 
 
+@pytest.mark.e2e
 def test_gpu_only_amp_wrapper_is_refused_on_cpu_with_the_fix(tmp_path, bench_root):
     cfg = tiny_config(ADVENT, str(tmp_path), bench_root, max_iters=1,
                       **{'optim_wrapper.segmentor.type': 'AmpOptimWrapper'})

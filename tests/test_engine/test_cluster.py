@@ -1,4 +1,5 @@
 """Cluster runs: SLURM launchers (fake srun), SIGTERM -> checkpoint -> --resume."""
+import pytest
 import glob
 import os
 import os.path as osp
@@ -8,8 +9,8 @@ import sys
 import torch
 
 from tests.conftest import ROOT, run_tool, tiny_config
-from tests.test_engine.test_active_training import assert_same_store, snapshot
-from tests.test_engine.test_dist import free_port
+from tests.helpers.stores import assert_same_store, store_snapshot
+from tests.helpers.launch import free_port
 
 RIPU_RA = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
@@ -34,13 +35,6 @@ def _srun(tmp_path, script, args, **env):
     srun_env = dict(line.split('=', 1) for line in open(log + '.env').read().splitlines()
                     if '=' in line)
     return open(log).read().splitlines(), srun_env
-
-
-def test_slurm_scripts_pass_bash_syntax_check():
-    for script in ('slurm_train.sh', 'slurm_test.sh'):
-        proc = subprocess.run(['bash', '-n', osp.join(ROOT, 'tools', script)],
-                              capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
 
 
 def test_slurm_train_builds_multi_node_srun_line_and_always_resumes(tmp_path):
@@ -84,6 +78,7 @@ def _weights(path):
     return {k: v for k, v in state.items() if v.is_floating_point()}
 
 
+@pytest.mark.e2e
 def test_sigterm_checkpoints_at_iteration_boundary_and_resume_equals_uninterrupted(
         tmp_path, bench_root):
     opts = dict(active_rounds=[2, 4], custom_imports=dict(imports=['tests.helpers.fault_hooks']))
@@ -113,14 +108,15 @@ def test_sigterm_checkpoints_at_iteration_boundary_and_resume_equals_uninterrupt
     out = proc.stdout + proc.stderr
     assert f'--resume: continuing from {osp.join(work, "iter_4.pth")}' in out
     assert 'resumed epoch: 0, iter: 4' in out
-    assert_same_store(snapshot(osp.join(work, 'active_labels')),
-                      snapshot(osp.join(full, 'active_labels')))
+    assert_same_store(store_snapshot(osp.join(work, 'active_labels')),
+                      store_snapshot(osp.join(full, 'active_labels')))
     a, b = _weights(osp.join(full, 'iter_6.pth')), _weights(osp.join(work, 'iter_6.pth'))
     assert a.keys() == b.keys()
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=k)
 
 
+@pytest.mark.e2e
 def test_sigterm_to_one_rank_and_its_workers_stops_both_ranks_at_one_iteration(
         tmp_path, bench_root):
     """Rank 1 and its dataloader workers get SIGTERM (SLURM signals every process)."""

@@ -81,6 +81,7 @@ def test_atomic_write_failure_between_write_and_rename_keeps_old_file(tmp_path, 
     assert open(path, 'rb').read() == b'new content'
 
 
+@pytest.mark.e2e
 def test_sigkill_between_write_and_rename_leaves_old_file_and_a_stale_temp(tmp_path):
     path = str(tmp_path / 'iter_1.pth')
     atomic_write(path, lambda f: f.write(b'old'))
@@ -194,6 +195,7 @@ def test_old_checkpoint_removed_only_after_the_new_one_is_saved():
 
 
 # ----------------------------------------------------------------- end to end
+@pytest.mark.e2e
 def test_kill_inside_checkpoint_write_with_max_keep_1_then_empty_last_checkpoint(
         tmp_path, bench_root):
     """The issue's case through tools/train.py, always run with --resume."""

@@ -1,30 +1,15 @@
 """tools/dist_train.sh trains with 2 processes on CPU (gloo)."""
-import os
+import pytest
 import os.path as osp
-import socket
-import subprocess
 import sys
 
-from tests.conftest import ROOT, tiny_config
+from tests.conftest import tiny_config
+from tests.helpers.launch import dist_train
 
 SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def dist_train(cfg, work_dir, nproc=2, extra=()):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               OMP_NUM_THREADS='1')
-    return subprocess.run(
-        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), cfg, str(nproc),
-         '--work-dir', work_dir, *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-
-
+@pytest.mark.e2e
 def test_two_process_gloo_training(tmp_path, bench_root):
     cfg = tiny_config(SUPERVISED, str(tmp_path), bench_root, max_iters=2)
     work = str(tmp_path / 'work')
@@ -62,3 +47,55 @@ def test_finish_distributed_keeps_the_exit_barrier_and_destroys_the_group(monkey
     kept, free = sys.getrefcount(issued[0]), sys.getrefcount(plain[0])
     assert kept == free + 1  # one reference that is never dropped
     finish_distributed()  # without a group: nothing to do
+
+
+class _Exited(Exception):
+    def __init__(self, code):
+        self.code = code
+
+
+def _run_tool_exit(monkeypatch, main, group: bool):
+    """The status ``run_tool(main)`` leaves with, and whether it finalized."""
+    import torch.distributed as dist
+
+    from mmada.utils import dist as dist_utils
+
+    def hard_exit(code):
+        raise _Exited(code)
+
+    monkeypatch.setattr(dist_utils.os, '_exit', hard_exit)
+    monkeypatch.setattr(dist_utils, '_joined', False)
+    if group:
+        dist.init_process_group('gloo', store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        dist_utils.run_tool(main)
+    except _Exited as hard:
+        return hard.code, 'os._exit'
+    except SystemExit as stop:
+        return stop.code, 'sys.exit'
+    finally:
+        assert not dist.is_initialized()  # the group is always left
+
+
+def test_run_tool_exits_a_distributed_process_with_its_status_without_finalizing(monkeypatch,
+                                                                                 capsys):
+    def fails():
+        raise RuntimeError('a rank failed')
+
+    def finishes():
+        from mmada.utils import finish_distributed
+        finish_distributed()
+        return 0
+
+    assert _run_tool_exit(monkeypatch, fails, group=True) == (1, 'os._exit')
+    assert 'RuntimeError: a rank failed' in capsys.readouterr().err  # the traceback
+    assert _run_tool_exit(monkeypatch, lambda: 143, group=True) == (143, 'os._exit')
+    assert _run_tool_exit(monkeypatch, finishes, group=True) == (0, 'os._exit')
+    # A process that never joined a group exits as Python does.
+    assert _run_tool_exit(monkeypatch, fails, group=False) == (1, 'sys.exit')
+    assert _run_tool_exit(monkeypatch, lambda: 2, group=False) == (2, 'sys.exit')
+
+    def argparse_error():
+        raise SystemExit(2)
+
+    assert _run_tool_exit(monkeypatch, argparse_error, group=True) == (2, 'os._exit')

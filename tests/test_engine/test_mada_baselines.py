@@ -1,9 +1,12 @@
 """Table 4's adversarial baseline through its config: the AdaptSegNet warm-up's segmenter
 selects (its checkpoint loads into the plain segmentor) and its discriminator scores."""
+import pytest
 import os.path as osp
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import run_tool, tiny_config
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 WARMUP = 'configs/uda/adaptsegnet_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 ADVERSARIAL = 'configs/mada/adversarial-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'

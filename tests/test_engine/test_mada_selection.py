@@ -1,5 +1,6 @@
 """MADAv2 image selection through its config: a round before the first step, anchors
 in the checkpoint and on disk, whole images labelled, the same images on 1 and 2 ranks."""
+import pytest
 import os
 import os.path as osp
 import subprocess
@@ -10,7 +11,9 @@ import torch
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import ROOT, run_tool, tiny_config
-from tests.test_engine.test_dist import free_port
+from tests.helpers.launch import free_port
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 MADAV2 = 'configs/mada/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 H, W = 64, 128

@@ -1,12 +1,15 @@
 """MADAv2 stage 1 trains on the labelled target images only (Eq. 6, the authors' separate
 loader of the active images), with real dataloader workers that read the labels from disk,
 a round mid-run, and --resume drawing the same batches as an uninterrupted run."""
+import pytest
 import os.path as osp
 
 import torch
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import run_tool, tiny_config
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 STAGE1 = 'configs/mada/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 H, W = 64, 128

@@ -9,6 +9,9 @@ import pytest
 import torch
 
 from tests.conftest import run_tool, tiny_config
+from tests.helpers.stores import checkpoint_weights
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 STAGE1 = 'configs/mada/madav2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 STAGE2 = 'configs/madav2/madav2-stage2-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
@@ -33,10 +36,6 @@ def _stage2(out_dir, bench_root, stage1, **options):
     return tiny_config(STAGE2, out_dir, bench_root, max_iters=4, checkpoint_interval=2, **opts)
 
 
-def _state(path):
-    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
-
-
 def test_stage2_trains_with_checkpointed_anchors_and_resumes_identically(
         tmp_path, bench_root, stage1):
     cfg = _stage2(str(tmp_path), bench_root, stage1)
@@ -47,7 +46,7 @@ def test_stage2_trains_with_checkpointed_anchors_and_resumes_identically(
         log.index('Iter(train) [1/4]')
     for key in ('pseudo.loss_ohem', 'target.loss_ohem', 'target.loss_anchor'):
         assert key in log
-    state = _state(osp.join(full, 'iter_4.pth'))
+    state = checkpoint_weights(osp.join(full, 'iter_4.pth'))
     with np.load(osp.join(full, 'anchors', 'stage2_target_anchors.npz')) as z:
         initial = torch.from_numpy(z['target'])
     anchors = state['extra_losses.2.anchors']
@@ -55,7 +54,7 @@ def test_stage2_trains_with_checkpointed_anchors_and_resumes_identically(
     assert not torch.equal(anchors, initial)  # EMA-updated (Eq. 8) after start_iter
     assert torch.allclose(anchors, initial, atol=1e-2)  # ... slowly (alpha = 0.999)
     # the frozen teacher is the stage-1 model
-    stage1_state = _state(osp.join(stage1, 'iter_2.pth'))
+    stage1_state = checkpoint_weights(osp.join(stage1, 'iter_2.pth'))
     for k, v in stage1_state.items():
         if k.startswith('decode_head.') or k.startswith('backbone.'):
             torch.testing.assert_close(state[f'batch_steps.0.net.{k}'], v, msg=k)
@@ -70,7 +69,7 @@ def test_stage2_trains_with_checkpointed_anchors_and_resumes_identically(
     proc = run_tool(['tools/train.py', cfg, '--work-dir', part, '--resume'])
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in log and 'TargetAnchorInitHook: 1' not in log
-    resumed = _state(osp.join(part, 'iter_4.pth'))
+    resumed = checkpoint_weights(osp.join(part, 'iter_4.pth'))
     assert resumed.keys() == state.keys()
     for k in state:
         torch.testing.assert_close(resumed[k], state[k], rtol=1e-5, atol=1e-6, msg=k)
@@ -129,7 +128,7 @@ def test_mada_stage2_trains_on_pseudo_labels_with_the_anchor_loss(tmp_path, benc
 
 
 def test_stage2_on_two_ranks_keeps_one_anchor_memory_and_resumes_it(tmp_path, bench_root, stage1):
-    from tests.test_engine.test_dist import dist_train
+    from tests.helpers.launch import dist_train
     hook = {'custom_imports': dict(imports=['tests.helpers.rank_weights_hook'],
                                    allow_failed_imports=False),
             'custom_hooks': [dict(type='TargetAnchorInitHook', seed=0, kmeans_iters=20,

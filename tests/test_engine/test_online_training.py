@@ -10,8 +10,10 @@ from mmengine.config import Config
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import run_tool, tiny_config
-from tests.test_engine.test_active_training import assert_same_store, snapshot
-from tests.test_engine.test_dist import dist_train
+from tests.helpers.stores import assert_same_store, store_snapshot
+from tests.helpers.launch import dist_train
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 ADA_MCU = 'configs/ada_mcu/ada-mcu-as-5pct_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 POOL, H, W = 12, 64, 128
@@ -91,7 +93,7 @@ def test_sigkill_mid_epoch_resumes_to_the_same_store(tmp_path, bench_root):
     full_cfg = tiny_config(ADA_MCU, str(tmp_path / 'a'), bench_root, max_iters=10,
                            checkpoint_interval=4, **opts)
     run_tool(['tools/train.py', full_cfg, '--work-dir', str(tmp_path / 'full')])
-    reference = snapshot(str(tmp_path / 'full' / 'active_labels'))
+    reference = store_snapshot(str(tmp_path / 'full' / 'active_labels'))
     ref_store = LabelStore(str(tmp_path / 'full' / 'active_labels'))
     assert ref_store.budget_spent()['pixels'] > 0
 
@@ -106,7 +108,7 @@ def test_sigkill_mid_epoch_resumes_to_the_same_store(tmp_path, bench_root):
     assert osp.exists(osp.join(work, 'iter_4.pth')) and not osp.exists(osp.join(work, 'iter_8.pth'))
     run_tool(['tools/train.py', kill_cfg, '--work-dir', work, '--resume'],
              env=dict(MMADA_NO_KILL='1'))
-    assert_same_store(snapshot(osp.join(work, 'active_labels')), reference)
+    assert_same_store(store_snapshot(osp.join(work, 'active_labels')), reference)
     resumed = LabelStore(osp.join(work, 'active_labels'))
     assert resumed.budget_spent() == ref_store.budget_spent()
     assert resumed.state_dict()['digest'] == ref_store.state_dict()['digest']
@@ -151,7 +153,7 @@ def previous_store(work):
     from mmada.active.label_store import RoundUpdate
     store = LabelStore(osp.join(work, 'active_labels'), num_classes=19)
     store.commit_round(1, {'earlier.png': RoundUpdate((H, W), np.array([5]), np.array([3]))})
-    return snapshot(osp.join(work, 'active_labels'))
+    return store_snapshot(osp.join(work, 'active_labels'))
 
 
 @pytest.mark.parametrize('config,override,match', [
@@ -182,4 +184,4 @@ def test_bad_settings_stop_before_training(tmp_path, bench_root, config, overrid
     assert 'Traceback' not in proc.stderr
     assert 'Iter(train)' not in proc.stdout + proc.stderr
     assert not glob.glob(osp.join(work, '*.pth')) and not glob.glob(osp.join(work, '*.bak-*'))
-    assert_same_store(snapshot(osp.join(work, 'active_labels')), before)
+    assert_same_store(store_snapshot(osp.join(work, 'active_labels')), before)

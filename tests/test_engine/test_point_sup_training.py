@@ -19,6 +19,8 @@ from mmada.active.label_store import LabelStore
 from mmada.active.scorers import EntropyScorer
 from tests.conftest import run_tool, tiny_config
 
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
+
 NAME = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 MAIN = f'configs/point_sup/point_sup_{NAME}'
 H, W, K, N = 64, 128, 10, 5

@@ -1,10 +1,13 @@
 """RIPU source-free mode: target-only training from a source-only checkpoint."""
+import pytest
 import glob
 import json
 import os.path as osp
 
 from mmada.active.label_store import LabelStore
 from tests.conftest import run_tool, tiny_config
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 SOURCE_ONLY = 'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py'
 SOURCE_FREE = 'configs/ripu/ripu-sf-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'

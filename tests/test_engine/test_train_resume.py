@@ -1,4 +1,5 @@
 """tools/train.py end to end on the tiny synthetic benchmark: train, eval, resume."""
+import pytest
 import glob
 import json
 import os.path as osp
@@ -6,6 +7,8 @@ import os.path as osp
 import torch
 
 from tests.conftest import run_tool, tiny_config
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 SUPERVISED = 'configs/baselines/supervised_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 

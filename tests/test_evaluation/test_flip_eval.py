@@ -1,5 +1,6 @@
 """RIPU-lineage configs evaluate with flip averaging by default, as the RIPU
 authors' test.py does (``tools/test.py`` reads ``test_flip_by_default``)."""
+import pytest
 import glob
 import os.path as osp
 
@@ -10,6 +11,8 @@ from mmengine.registry import init_default_scope
 from mmada.registry import MODELS
 from tests.conftest import ROOT, run_tool
 from tests.test_datasets.test_converters import make_cityscapes, run_converter
+
+pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 
 CONFIG = osp.join(ROOT, 'configs/baselines/supervised_deeplabv2_r101_1xb2-40k_gta2cs-1280x640.py')
 TINY = dict(backbone=dict(depth=18, base_channels=16, init_cfg=None),

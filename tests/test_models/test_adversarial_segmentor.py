@@ -58,6 +58,7 @@ def optim(model, lr=0.1):
                                                segmentor=sgd, discriminators=copy.deepcopy(sgd)))
 
 
+@pytest.mark.e2e
 def test_each_optimiser_gets_only_its_own_gradient():
     """Plain SGD: segmenter moves by -lr * grad(seg losses + adversarial terms),
     discriminators by -lr * grad(their own loss on detached maps) and nothing
@@ -104,6 +105,7 @@ def test_inference_is_the_segmentors():
         model(torch.zeros(1, 3, 8, 8), None, mode='loss')
 
 
+@pytest.mark.e2e
 def test_plain_segmentor_checkpoint_loads_into_the_segmentor():
     model = build()
     plain = build().segmentor

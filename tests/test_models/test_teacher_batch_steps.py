@@ -54,6 +54,7 @@ def test_segmentor_runs_steps_and_trains_on_the_pseudo_domain():
             'batch_steps.0.initialised'} <= set(state)
 
 
+@pytest.mark.e2e
 def test_frozen_teacher_is_the_first_student_and_ema_moves():
     model = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='frozen')],
                         domain_loss_weights=dict(pseudo=1.0))

@@ -50,8 +50,7 @@ def test_chained_rows_continue_an_earlier_row():
 @pytest.mark.parametrize('row', demo.METHODS, ids=lambda r: r.name)
 def test_demo_configs_exist_and_parse(row):
     path = osp.join(ROOT, row.config)
-    if row.optional and not osp.exists(path):
-        pytest.skip(f'{row.config} has not landed in this checkout')
+    assert osp.isfile(path), f'demo row {row.name!r} names a config that does not exist'
     cfg = Config.fromfile(path)
     cfg.merge_from_dict(dict(row.options))
     if row is demo.SOURCE_ONLY:
@@ -140,6 +139,7 @@ def _rows():
     return by_name['MADAv2 stage 1, 5% images'], by_name['MADAv2 stage 1 + 2']
 
 
+@pytest.mark.e2e
 def test_chained_row_derives_the_stage1_checkpoint_label_store_and_short_schedule(tmp_path):
     stage1, stage2 = _rows()
     work_root = str(tmp_path)
@@ -187,6 +187,7 @@ def test_next_row_waits_for_the_row_it_continues(tmp_path):
         demo.next_row([(stage2, 'c2')], [], [], work_root)
 
 
+@pytest.mark.e2e
 def test_a_failed_row_names_the_rows_that_continue_it(tmp_path):
     stage1, stage2 = _rows()
     missing = str(tmp_path / 'no_such_config.py')  # tools/train.py exits at once

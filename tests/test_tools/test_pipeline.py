@@ -55,6 +55,7 @@ def interrupted(tmp_path_factory, bench_root):
     return tmp, path, status, out
 
 
+@pytest.mark.e2e
 def test_missing_input_fails_before_work_with_its_command(tmp_path, bench_root):
     path = tiny_pipeline(tmp_path, bench_root)
     status, out = pipeline([path, '--only', 'g2'])
@@ -75,6 +76,7 @@ def test_missing_input_fails_before_work_with_its_command(tmp_path, bench_root):
     assert not osp.exists(str(tmp_path / 'w' / 'g2')) and not osp.exists(store)
 
 
+@pytest.mark.e2e
 def test_pipeline_runs_every_stage_in_order_until_interrupted(interrupted):
     tmp, _, status, out = interrupted
     assert status != 0 and "stage 'g2' failed" in out and 'run the same command again' in out
@@ -90,6 +92,7 @@ def test_pipeline_runs_every_stage_in_order_until_interrupted(interrupted):
     assert not osp.isfile(w / 'g2' / MARKER)
 
 
+@pytest.mark.e2e
 def test_rerun_skips_finished_stages_and_resumes_the_interrupted_one(interrupted):
     tmp, path, _, _ = interrupted
     w = tmp / 'w'
@@ -124,6 +127,7 @@ def _losses(log: str, name: str) -> list:
             if 'Iter(train)' in line and f' {name}: ' in line]
 
 
+@pytest.mark.e2e
 def test_stage1_is_unsupervised_advent(interrupted):
     _, _, _, out = interrupted
     g1 = out[out.index("[pipeline] stage 'g1' ("):out.index("[pipeline] stage 'select' (")]
@@ -153,6 +157,7 @@ def check_stage2_losses_saw_store_labels_only(w, out: str) -> None:
         assert asked.sum() == K * N and (label != 255).sum() == 128 * N  # 50 + 590 points
 
 
+@pytest.mark.e2e
 def test_stage2_without_its_selection_stops_before_training(tmp_path, bench_root):
     empty = str(tmp_path / 'no_selection' / 'active_labels')
     cfg = tiny_config('configs/point_sup/point_sup-g2_deeplabv2-r18-tiny_1xb2-300_synthetic-'

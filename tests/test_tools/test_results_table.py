@@ -252,6 +252,7 @@ def test_chains_name_earlier_rows_and_bad_names_fail():
         rs.chain(a, [a, b])
 
 
+@pytest.mark.e2e
 def test_chained_job_starts_from_the_same_seed_stage1_run(tmp_path):
     work_root = str(tmp_path / 'hard')
     job = rs.make_job(_row(STAGE2), 1, work_root, 'hard', '/data/h', '/src/iter_600.pth')
@@ -278,6 +279,7 @@ def test_chained_row_whose_config_reads_no_store_is_refused(tmp_path):
     assert not (tmp_path / 'c.py').exists()
 
 
+@pytest.mark.e2e
 def test_next_job_waits_for_the_run_it_continues(tmp_path):
     root = str(tmp_path)
     s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')
@@ -297,6 +299,7 @@ def test_next_job_waits_for_the_run_it_continues(tmp_path):
     assert rs.next_job([s2, other], []) is s2
 
 
+@pytest.mark.e2e
 def test_run_jobs_starts_the_chained_job_after_its_input(tmp_path, monkeypatch):
     root = str(tmp_path)
     s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')
@@ -340,6 +343,7 @@ def test_run_record_counts_the_labels_of_the_stores_a_run_read(tmp_path):
     assert rs.run_record(str(tmp_path / 'stage2'), 1.0, [0], 3)['labelled'] == 0
 
 
+@pytest.mark.e2e
 def test_a_failed_run_names_the_jobs_that_continue_it(tmp_path, monkeypatch):
     root = str(tmp_path)
     s1 = rs.make_job(_row(STAGE1), 0, root, 'hard', '/d', '/src.pth')

@@ -44,11 +44,10 @@ sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ROOT = sys.path[0]
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from tiny_runs import GENERATOR, tiny_config  # noqa: E402
 
 MARK = 'fault_injection'
 CONFIG = 'configs/ripu/ripu-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
-GENERATOR = dict(height=64, width=128, seed=0,
-                 num_images={'source': {'train': 12, 'val': 4}, 'target': {'train': 12, 'val': 6}})
 MAX_ITERS, ROUNDS = 10, [2, 4, 6, 8]
 KINDS = ('scoring', 'commit', 'checkpoint', 'random')
 SCORING = re.compile(r'\[active\] round (\d+): scoring (\d+)/(\d+) images')
@@ -58,34 +57,8 @@ ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/')
 
 def build_config(bench_root: str, out_dir: str) -> str:
     """The tiny soak config (no validation, every checkpoint kept)."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, CONFIG))
-
-    def walk(obj):
-        if isinstance(obj, dict):
-            if str(obj.get('type', '')).endswith('SyntheticCityscapesDataset'):
-                obj['bench_root'], obj['generator'] = bench_root, dict(GENERATOR)
-            for v in obj.values():
-                walk(v)
-        elif isinstance(obj, (list, tuple)):
-            for v in obj:
-                walk(v)
-
-    walk(cfg._cfg_dict)
-    cfg.train_dataloader.num_workers = 0
-    cfg.train_dataloader.persistent_workers = False
-    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
-        cfg[key] = None
-    cfg.train_cfg.max_iters = MAX_ITERS
-    cfg.train_cfg.val_interval = MAX_ITERS
-    cfg.param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=MAX_ITERS,
-                                by_epoch=False, eta_min=0.0)]
-    cfg.default_hooks.checkpoint.interval = 1
+    cfg = tiny_config(CONFIG, bench_root, MAX_ITERS, validate=False, checkpoint_interval=1)
     cfg.default_hooks.checkpoint.max_keep_ckpts = -1
-    cfg.default_hooks.logger.interval = 1
-    cfg.randomness = dict(seed=0, deterministic=False)
-    cfg.load_from = None
     cfg.active_rounds = list(ROUNDS)
     cfg.active_learning.num_vis = 0
     path = osp.join(out_dir, 'soak_config.py')

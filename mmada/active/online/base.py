@@ -23,12 +23,10 @@ import torch
 from torch import Tensor
 
 from mmada.utils.errors import UserFacingError
+from mmada.utils.fields import ORIGIN_OFFSET
 from .pending import PendingLabels
 
 BUDGET_TYPES = ('ratio', 'pixels')
-#: Offset of the original pixel index in the ``origin_index`` field: values
-#: below it (e.g. a seg padding value of 255) mark pixels with no origin.
-ORIGIN_OFFSET = 256
 
 
 class OnlineSettingsError(UserFacingError, ValueError):

@@ -22,8 +22,7 @@ from mmengine.structures import PixelData
 from mmseg.datasets.transforms import LoadAnnotations, PackSegInputs
 
 from mmada.registry import TRANSFORMS
-
-ORIGIN_OFFSET = 256  # same value as mmada.active.online.ORIGIN_OFFSET
+from mmada.utils.fields import ORIGIN_OFFSET
 _MAX_PIXELS = 2 ** 31 - 1 - ORIGIN_OFFSET
 
 
