@@ -55,3 +55,34 @@ def logged_scalars(work_dir: str) -> List[dict]:
         with open(path) as f:
             recs += [json.loads(line) for line in f]
     return recs
+
+
+def assert_same_state(a, b, where: str = 'checkpoint') -> None:
+    """Two nested checkpoint values are equal: tensors to 1e-5, the rest exactly.
+
+    Args:
+        a: A value read from one checkpoint (dicts, lists, tensors, numbers, ...).
+        b: The same value from the other checkpoint.
+        where: The path to the value, for the failure message.
+    """
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor), where
+        if a.is_floating_point():
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=where)
+        else:
+            assert torch.equal(a, b), where
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=where)
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(map(str, a)) == sorted(map(str, b)), (
+            f'{where}: keys {sorted(map(str, a))} != {sorted(map(str, b))}')
+        for k in a:
+            assert_same_state(a[k], b[k], f'{where}.{k}')
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_state(x, y, f'{where}[{i}]')
+    elif isinstance(a, float):
+        assert abs(a - b) <= 1e-6 * max(1.0, abs(a)), f'{where}: {a} != {b}'
+    else:
+        assert a == b, f'{where}: {a!r} != {b!r}'

@@ -1,6 +1,7 @@
 """AdvEnt training end to end: 2 gloo processes keep parameters equal across
-ranks; --resume equals an uninterrupted run (discriminators and both
-optimisers included); the default DDP wrapper is refused before training."""
+ranks; the default DDP wrapper is refused before training. (--resume equals an
+uninterrupted run, discriminators and both optimisers included:
+tests/test_engine/test_resume_identity.py.)"""
 import pytest
 import os.path as osp
 
@@ -41,30 +42,6 @@ def test_two_process_gloo_keeps_ranks_equal(tmp_path, bench_root):
         torch.testing.assert_close(r0[k], r1[k], rtol=0, atol=0, msg=k)
         moved += int(not torch.equal(r0[k], start[k]))
     assert moved > 0  # training after iteration 1 changed them (equal, not frozen)
-
-
-def test_resume_equals_uninterrupted(tmp_path, bench_root):
-    cfg4 = tiny_config(ADVENT, str(tmp_path), bench_root, max_iters=4)
-    full = str(tmp_path / 'full')
-    run_tool(['tools/train.py', cfg4, '--work-dir', full])
-    cfg2 = tiny_config(ADVENT, str(tmp_path / 'c2'), bench_root, max_iters=4,
-                       **{'train_cfg.max_iters': 2})
-    part = str(tmp_path / 'part')
-    run_tool(['tools/train.py', cfg2, '--work-dir', part])
-    proc = run_tool(['tools/train.py', cfg4, '--work-dir', part, '--resume'])
-    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
-    a, b = _load(osp.join(full, 'iter_4.pth')), _load(osp.join(part, 'iter_4.pth'))
-    assert any(k.startswith('discriminators.') for k in a['state_dict'])
-    for k, v in a['state_dict'].items():
-        torch.testing.assert_close(v, b['state_dict'][k], rtol=1e-5, atol=1e-6, msg=k)
-    assert set(a['optimizer']) == {'segmentor', 'discriminators'}
-    for name in ('segmentor', 'discriminators'):
-        sa, sb = a['optimizer'][name]['state'], b['optimizer'][name]['state']
-        assert sa.keys() == sb.keys() and sa
-        for i in sa:
-            for key, v in sa[i].items():
-                torch.testing.assert_close(v, sb[i][key], rtol=1e-5, atol=1e-6)
-    assert a['param_schedulers'] == b['param_schedulers']
 
 
 def test_default_ddp_wrapper_is_refused_before_training(tmp_path, bench_root):
