@@ -44,28 +44,42 @@ def stack_logits(samples: Sequence[SegDataSample], who: str) -> Tensor:
 
 
 def with_labels(samples: Sequence[SegDataSample], labels: Tensor,
-                logits: Optional[Tensor] = None) -> List[SegDataSample]:
-    """Copies of ``samples`` (meta information and ``seg_logits``) with new labels.
+                logits: Optional[Tensor] = None,
+                weights: Optional[Tensor] = None) -> List[SegDataSample]:
+    """Copies of ``samples`` (meta information, ``seg_logits``, ``seg_weight``) with new labels.
 
     Args:
         samples: The domain's data samples.
         labels: (B, H, W) int64 labels.
         logits: Optional (B, C, H, W) ``seg_logits`` to set (default: keep
             the samples' own, if any).
+        weights: Optional (B, H, W) per-pixel loss weights ``seg_weight``
+            to set (default: keep the samples' own, if any).
 
     Returns:
         list[SegDataSample]: New samples; the inputs are not modified.
     """
     out = []
-    for sample, label in zip(samples, labels):
+    for i, (sample, label) in enumerate(zip(samples, labels)):
         new = SegDataSample(metainfo=sample.metainfo)
         new.gt_sem_seg = PixelData(data=label[None])
         if logits is not None:
-            new.seg_logits = PixelData(data=logits[len(out)])
+            new.seg_logits = PixelData(data=logits[i])
         elif 'seg_logits' in sample:
             new.seg_logits = sample.seg_logits
+        if weights is not None:
+            new.seg_weight = PixelData(data=weights[i][None])
+        elif 'seg_weight' in sample:
+            new.seg_weight = sample.seg_weight
         out.append(new)
     return out
+
+
+def stack_weights(samples: Sequence[SegDataSample]) -> Optional[Tensor]:
+    """(B, H, W) float ``seg_weight`` of a domain's samples, ``None`` if any lacks one."""
+    if not samples or not all('seg_weight' in s for s in samples):
+        return None
+    return torch.stack([s.seg_weight.data for s in samples]).squeeze(1).float()
 
 
 def build_batch_steps(configs: Sequence[dict], segmentor: nn.Module) -> nn.ModuleList:

@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from mmada.models.teachers import PseudoLabelTeacher, merge_pseudo_labels
-from tests.test_models.test_two_domain_segmentor import build_model, samples
+from mmada.models.teachers import (PseudoLabelTeacher, ema_momentum, merge_pseudo_labels,
+                                   quality_weight)
+from tests.helpers.segmentors import build_model, samples
 
 IGN = 255
 
@@ -75,16 +76,61 @@ def test_frozen_teacher_is_the_first_student_and_ema_moves():
     model.loss_and_outputs(inputs, data)
     assert torch.equal(next(teacher.net.decode_head.parameters()), first)  # frozen
 
-    ema = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='ema', momentum=0.5)],
+    ema = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='ema')],
                       domain_loss_weights=dict(pseudo=1.0))
     ema.loss_and_outputs(inputs, data)
-    t = next(ema.batch_steps[0].net.decode_head.parameters()).clone()
+    teacher = ema.batch_steps[0]
+    t = next(teacher.net.decode_head.parameters()).clone()
     s = next(ema.decode_head.parameters())
     with torch.no_grad():
         s.add_(2.0)
-    ema.loss_and_outputs(inputs, data)
-    assert torch.allclose(next(ema.batch_steps[0].net.decode_head.parameters()),
-                          0.5 * t + 0.5 * s)
+    teacher.update_teacher(ema, 0.5)  # what EMATeacherHook calls after the optimiser step
+    moved = next(teacher.net.decode_head.parameters()).clone()
+    assert torch.allclose(moved, 0.5 * t + 0.5 * s)
+    assert int(teacher.num_updates) == 1
+    ema.loss_and_outputs(inputs, data)  # the forward does not move it
+    assert torch.equal(next(teacher.net.decode_head.parameters()), moved)
+
+
+def test_ema_teacher_without_its_hook_stops_at_the_second_step():
+    model = build_model(batch_steps=[dict(type='PseudoLabelTeacher', mode='ema')],
+                        domain_loss_weights=dict(pseudo=1.0))
+    inputs, data, _ = _batch()
+    model.loss_and_outputs(inputs, data)
+    with pytest.raises(RuntimeError, match='EMATeacherHook'):
+        model.loss_and_outputs(inputs, data)
+
+
+def test_quality_weight_is_the_confident_share_and_one_on_true_labels():
+    # 4 pixels, probabilities of the top class: ~0.99, ~0.99, 0.5, 0.5 -> share 2/4 ...
+    big = torch.log(torch.tensor(99.))
+    logits = torch.tensor([[[[big, big, 0., 0.]], [[0., 0., 0., 0.]]]])
+    labelled = torch.zeros(1, 1, 4, dtype=torch.bool)
+    assert quality_weight(logits, labelled).tolist() == [[[0.5, 0.5, 0.5, 0.5]]]
+    # ... a labelled pixel (the last) weighs 1 and leaves the share over the other three
+    labelled[0, 0, 3] = True
+    w = quality_weight(logits, labelled)
+    torch.testing.assert_close(w, torch.tensor([[[2 / 3, 2 / 3, 2 / 3, 1.]]]))
+    # the top / bottom rows of pseudo labels weigh 0 (the authors' pseudo-label crop)
+    logits3 = logits.expand(1, 2, 3, 4)
+    w = quality_weight(logits3, torch.zeros(1, 3, 4, dtype=torch.bool), ignore_top=1,
+                       ignore_bottom=1)
+    assert w[0, 0].eq(0).all() and w[0, 2].eq(0).all() and w[0, 1].eq(0.5).all()
+
+
+def test_teacher_puts_quality_weights_on_the_pseudo_domain_only():
+    model = build_model(batch_steps=[dict(type='PseudoLabelTeacher', quality_threshold=0.)],
+                        domain_loss_weights=dict(pseudo=1.0))
+    inputs, data, lab_t = _batch()
+    _, outputs = model.loss_and_outputs(inputs, data)
+    assert outputs['pseudo']['seg_weight'].eq(1).all()  # threshold 0: every pixel confident
+    assert outputs['target']['seg_weight'] is None
+
+
+def test_ema_momentum_ramp_of_the_authors():
+    assert [ema_momentum(k, 0.999) for k in (1, 2, 3)] == pytest.approx([0.5, 2 / 3, 0.75])
+    assert ema_momentum(5000, 0.999) == 0.999
+    assert ema_momentum(1, 0.99, ramp=False) == 0.99
 
 
 def test_added_domain_needs_a_weight():

@@ -6,11 +6,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 from mmada.models.losses import BaseDomainLoss
 from mmada.registry import MODELS
+from tests.helpers.segmentors import build_model, samples  # noqa: F401 (used here and by others)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -23,29 +22,6 @@ class _MeanLogitLoss(BaseDomainLoss):
     def forward(self, seg_logits, gt_sem_seg):
         assert gt_sem_seg.dim() == 3
         return seg_logits.mean()
-
-
-def build_model(**overrides):
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
-    # Frozen BN (eval statistics) so one pass over both domains equals two.
-    cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=False)
-    cfg.model.backbone.norm_eval = True
-    cfg.model.update(overrides)
-    with DefaultScope.overwrite_default_scope('mmada'):
-        model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.train()
-    return model
-
-
-def samples(labels):
-    out = []
-    for lab in labels:
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=lab[None].long())
-        s.set_metainfo(dict(img_shape=lab.shape, ori_shape=lab.shape, pad_shape=lab.shape))
-        out.append(s)
-    return out
 
 
 def ce_sum(model, img, labels):

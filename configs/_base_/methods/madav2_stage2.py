@@ -8,7 +8,7 @@
 #
 # Batch steps run before the forward, in this order:
 # * the teacher: the frozen stage-1 model (authors' code; mode='ema' for a mean
-#   teacher) adds the domain 'pseudo' = the target images with the acquired
+#   teacher, which also needs dict(type='EMATeacherHook') in custom_hooks) adds the domain 'pseudo' = the target images with the acquired
 #   labels where there are some and its argmax elsewhere (all pixels, as the
 #   paper; the code also drops a percentile of pixels by entropy);
 # * ACP (Eq. 12) pastes drawn tail classes between the labelled target images
@@ -24,8 +24,7 @@ head_classes = (0, 1, 2, 8, 10)  # road, sidewalk, building, vegetation, sky
 ohem_min_kept = 100000
 anchor_feat_channels = 256  # DeepLab-v3+ decoder (deeplabv3plus_r101_mada.py)
 anchor_start_iter = 37500  # a quarter of stage 2 (epoch 50 of 200)
-stage2_teacher = dict(type='PseudoLabelTeacher', mode='frozen', momentum=0.999,
-                      min_confidence=0.0)
+stage2_teacher = dict(type='PseudoLabelTeacher', mode='frozen', min_confidence=0.0)
 stage2_acp = dict(type='AdaptiveCopyPaste', num_classes=num_classes,
                   head_classes=head_classes, num_query=3, momentum=0.999, seed=0)
 stage2_acm = dict(type='AdaptiveCutMix', num_classes=num_classes, area_ratio=0.5,

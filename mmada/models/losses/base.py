@@ -20,6 +20,10 @@ from torch import Tensor, nn
 #: * ``labelled_mask``: (B, H, W) bool, True at labelled pixels (on the target:
 #:   the acquired ones; ``gt_sem_seg != ignore_index``).
 #:
+#: * ``seg_weight``: (B, H, W) float per-pixel loss weights that a batch step
+#:   put on the data samples (a teacher's pseudo-label quality, mixed by
+#:   DACS); ``None`` when the samples carry none.
+#:
 #: ``gt_sem_seg`` and ``labelled_mask`` are ``None`` for a domain whose
 #: pipeline loads no labels (e.g. the target of unsupervised adaptation).
 #:
@@ -33,8 +37,8 @@ from torch import Tensor, nn
 #: * ``pseudo_sem_seg``: (B, H, W) int64 pseudo labels (the current
 #:   prediction) at the pixels sampled for pseudo-labelling; 255 elsewhere.
 SEGMENTOR_OUTPUTS = ('img', 'feats', 'seg_logits', 'aux_logits', 'decoder_feats',
-                     'gt_sem_seg', 'labelled_mask', 'uncertainty', 'uncertainty_group',
-                     'pseudo_sem_seg')
+                     'gt_sem_seg', 'labelled_mask', 'seg_weight', 'uncertainty',
+                     'uncertainty_group', 'pseudo_sem_seg')
 #: Outputs that stay ``None`` unless an online acquisition fills them.
 ONLINE_OUTPUTS = ('uncertainty', 'uncertainty_group', 'pseudo_sem_seg')
 

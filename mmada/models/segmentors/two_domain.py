@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmada.registry import MODELS
-from ..batch_steps import build_batch_steps
+from ..batch_steps import build_batch_steps, stack_weights
 from ..losses.base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, weighted_loss
 from ..utils import decode_head_features
 from .checkpoint_keys import load_wrapped_segmentor
@@ -221,6 +221,7 @@ class TwoDomainSegmentor(EncoderDecoder):
         outputs['gt_sem_seg'] = labels
         outputs['labelled_mask'] = (None if labels is None else
                                     labels != self.decode_head.ignore_index)
+        outputs['seg_weight'] = stack_weights(data_samples)
         outputs.update(dict.fromkeys(ONLINE_OUTPUTS))
         return outputs
 
