@@ -14,15 +14,15 @@ demo: $(SETUP_STAMP)
 
 # Every test (CI runs this), on two workers; the 15 slowest are listed at the end.
 test: $(SETUP_STAMP)
-	$(PY) -m pytest tests -q -n 2 --durations=15
+	$(PY) -m pytest tests -q -n 2 --dist worksteal --durations=15
 
 # The in-process tier for everyday work (no tool launches, no trainings through a Runner).
 test-fast: $(SETUP_STAMP)
-	$(PY) -m pytest tests -q -n 2 -m "not e2e" --durations=15
+	$(PY) -m pytest tests -q -n 2 --dist worksteal -m "not e2e" --durations=15
 
 # Line coverage of mmada/ over the whole suite (tool runs included).
 coverage: $(SETUP_STAMP)
-	$(PY) -m pytest tests -q -n 2 --cov --cov-report=term:skip-covered
+	$(PY) -m pytest tests -q -n 2 --dist worksteal --cov --cov-report=term:skip-covered
 
 # Every benchmark, each writing its section of docs/benchmarks.md (~15 min on 2 cores).
 bench: $(SETUP_STAMP)

@@ -1,8 +1,9 @@
 from .config import add_launch_args, load_cfg, prepare_cfg
+from .config_text import FormattedOnceConfig
 from .dist import finish_distributed, run_tool
 from .errors import AnnotationRequired, StoppedBySignal, UserFacingError
 
 __all__ = [
-    'AnnotationRequired', 'StoppedBySignal', 'UserFacingError', 'add_launch_args',
+    'AnnotationRequired', 'FormattedOnceConfig', 'StoppedBySignal', 'UserFacingError', 'add_launch_args',
     'finish_distributed', 'load_cfg', 'prepare_cfg', 'run_tool'
 ]

@@ -9,6 +9,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
+from mmada.utils.config_text import FormattedOnceConfig
 from mmada.utils.errors import UserFacingError
 
 
@@ -42,13 +43,14 @@ def load_cfg(args: argparse.Namespace) -> Config:
             :func:`add_launch_args`.
 
     Returns:
-        Config: The loaded config.
+        Config: The loaded config, a :class:`FormattedOnceConfig` (its text is
+        formatted once, not at every checkpoint).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     folder = osp.dirname(osp.abspath(args.config))
     if folder not in sys.path:
         sys.path.append(folder)
-    cfg = Config.fromfile(args.config)
+    cfg = FormattedOnceConfig.from_config(Config.fromfile(args.config))
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

@@ -18,12 +18,15 @@ import runpy
 import sys
 import traceback
 
+import matplotlib.pyplot  # noqa: F401 (the visualiser's; imported by every training)
 import mmada  # noqa: F401
 import mmada.datasets  # noqa: F401
 import mmada.engine  # noqa: F401
 import mmada.models  # noqa: F401
 import mmengine.runner  # noqa: F401
 import mmseg.models  # noqa: F401
+import mmseg.visualization  # noqa: F401
+import torch._dynamo  # noqa: F401 (imported by the first optimiser step, ~1.6 CPU-seconds)
 
 
 class _Child(BaseException):
