@@ -24,7 +24,8 @@ test-fast: $(SETUP_STAMP)
 coverage: $(SETUP_STAMP)
 	$(PY) -m pytest tests -q -n 2 --dist worksteal --cov --cov-report=term:skip-covered
 
-# Every benchmark, each writing its section of docs/benchmarks.md (~15 min on 2 cores).
+# The six per-step benchmarks, each writing its section of docs/benchmarks.md (the other
+# scripts of tools/benchmarks/ are run by the command at the top of their section).
 bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/two_domain_overhead.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/adversarial_overhead.py --out docs/benchmarks.md
@@ -33,7 +34,7 @@ bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/label_store.py --out docs/benchmarks.md
 
-# Every method and baseline x 3 seeds on the hard synthetic target (issue 15): the
+# Every method and baseline x 3 seeds on the hard synthetic target: the
 # results table and figure in docs/results_synthetic.md (goal: at most 90 min on 2 cores).
 benchmark: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/results_synthetic.py --preset hard --jobs 2

@@ -221,7 +221,7 @@ def test_complete_hard_run_replaces_the_readme_section_and_a_partial_one_does_no
     assert '\nold\n' not in text
     assert '| random RA 2.2 % | 2.2 % | 3 | 14.00 ± 1.00 |' in text
     assert '![mIoU and per-class IoU](docs/results_hard.png)' in text
-    assert 'commit ' in text and 'Goals of issue 15: ' in text
+    assert 'commit ' in text and 'Goals: ' in text
 
 def _row(name):
     return rs.ROWS[[r.name for r in rs.ROWS].index(name)]

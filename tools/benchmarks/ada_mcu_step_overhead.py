@@ -211,7 +211,7 @@ def markdown(args, rows, peak_gb) -> str:
                      f'{wall_text} |')
     lines += [
         '',
-        'Goal (issue 12): at most 1.25x at the paper\'s batch and crop on the same model. '
+        'Goal: at most 1.25x at the paper\'s batch and crop on the same model. '
         'The added work is bounded per image (samples per group, anchors and samples of the '
         'contrastive units) except the per-pixel uncertainty, groups and argmax at label '
         'resolution, which grow like the backbone with the crop, so the ratio at the full '

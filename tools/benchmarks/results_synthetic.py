@@ -593,7 +593,7 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
         '',
         table,
         '',
-        'Goals (issue 15, item 4):',
+        'Goals:',
         '',
         goals_table(goals),
         '',
@@ -641,7 +641,7 @@ def readme_section(stamp: str, table: str, goals: List[dict], figure: str,
         '',
         table,
         '',
-        f'Goals of issue 15: {len(held)} hold, {len(failed)} do not'
+        f'Goals: {len(held)} hold, {len(failed)} do not'
         + (': ' + '; '.join(f"{g['goal']} ({g['numbers']})" for g in failed)
            if failed else '') + '.',
         '',
