@@ -5,7 +5,11 @@ samples. :class:`TwoDomainDataset` pairs the two datasets; it is indexed either
 by an ``int`` (source ``i % len(source)``, target ``i % len(target)``: a fixed
 pairing, for evaluation-style iteration) or by a ``(source_index,
 target_index)`` tuple, which :class:`InfiniteTwoDomainSampler` yields from two
-independently shuffled streams so that pairs change every epoch.
+independently shuffled streams so that pairs change every epoch. A
+``(source_index, target_index, class, min_pixels, tries)`` tuple (DAFormer's
+rare-class sampling) re-loads the source, hence re-draws its random crop, up
+to ``tries`` times until its labels hold more than ``min_pixels`` pixels of
+``class``.
 """
 import itertools
 from typing import Iterator, Optional, Tuple, Union
@@ -88,14 +92,26 @@ class TwoDomainDataset(Dataset):
             return self._length
         return max(len(self.source), len(self.target))
 
-    def __getitem__(self, idx: Union[int, Tuple[int, int]]) -> dict:
+    def __getitem__(self, idx: Union[int, tuple]) -> dict:
+        want = None
         if isinstance(idx, (tuple, list)):
-            src_idx, tgt_idx = idx
+            src_idx, tgt_idx, *want = idx
         else:
             src_idx, tgt_idx = idx, idx
-        return dict(
-            source=self.source[int(src_idx) % len(self.source)],
-            target=self.target[int(tgt_idx) % len(self.target)])
+        src_idx = int(src_idx) % len(self.source)
+        source = self.source[src_idx]
+        if want:
+            source = self._recrop(src_idx, source, *want)
+        return dict(source=source, target=self.target[int(tgt_idx) % len(self.target)])
+
+    def _recrop(self, idx: int, sample: dict, cls: int, min_pixels: int, tries: int) -> dict:
+        """Re-load source ``idx`` until its labels hold > ``min_pixels`` of ``cls``."""
+        for _ in range(tries):
+            labels = sample['data_samples'].gt_sem_seg.data
+            if int((labels == cls).sum()) > min_pixels:
+                break
+            sample = self.source[idx]
+        return sample
 
 
 def _shuffled_stream(size: int, seed: int, shuffle: bool) -> Iterator[int]:

@@ -10,7 +10,8 @@ from .contrastive import (class_centres, confusion_counts, confusion_rates,
                           weighted_info_nce)
 from .mcu_contrastive import MultiLevelContrastiveLoss
 from .ohem import OHEMCrossEntropyLoss, ohem_cross_entropy, ohem_kept_mask
-from .pseudo_label import PseudoLabelCELoss, pseudo_label_ce
+from .pseudo_label import (PixelWeightedCELoss, PseudoLabelCELoss, pixel_weighted_ce,
+                           pseudo_label_ce)
 from .ripu_losses import (LocalConsistencyLoss, NegativeLearningLoss,
                           label_boundary_mask, local_consistency_loss,
                           negative_learning_loss, neighbour_mean)
@@ -23,7 +24,7 @@ __all__ = [
     'entropy_min_loss', 'domain_bce', 'confusion_counts', 'confusion_rates', 'dccm_update',
     'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points',
     'MultiLevelContrastiveLoss',
-    'PseudoLabelCELoss', 'pseudo_label_ce',
+    'PseudoLabelCELoss', 'pseudo_label_ce', 'PixelWeightedCELoss', 'pixel_weighted_ce',
     'OHEMCrossEntropyLoss', 'ohem_kept_mask',
     'ohem_cross_entropy', 'SoftAnchorAlignmentLoss', 'soft_anchor_loss', 'ema_update_nearest',
     'anchor_distances', 'class_mean_vectors'

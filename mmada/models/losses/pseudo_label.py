@@ -1,4 +1,4 @@
-"""Cross-entropy on online pseudo labels (ADA-MCU, Eq. 5)."""
+"""Cross-entropy on pseudo labels: ADA-MCU's online ones (Eq. 5), DAFormer's weighted ones."""
 import torch.nn.functional as F
 from mmseg.models.utils import resize
 from torch import Tensor
@@ -52,3 +52,61 @@ class PseudoLabelCELoss(BaseDomainLoss):
         """Loss on the pseudo-labelled pixels."""
         return pseudo_label_ce(seg_logits, pseudo_sem_seg, self.ignore_index,
                                self.align_corners)
+
+
+def pixel_weighted_ce(seg_logits: Tensor, labels: Tensor, weight: Tensor,
+                      ignore_index: int = 255, align_corners: bool = False) -> Tensor:
+    """Cross-entropy weighted per pixel, averaged over the labelled pixels.
+
+    ``sum_p w_p CE_p / |{p : y_p != ignore}|`` (0 without labelled pixels):
+    DAFormer's loss on the mixed images (Hoyer et al., CVPR 2022, Eq. 3,
+    with the quality weight ``q`` per pixel), except that the authors' code
+    divides by all pixels, ignored ones included.
+
+    Args:
+        seg_logits: (B, C, h, w) logits (resized to the labels' size).
+        labels: (B, H, W) int64 labels, ``ignore_index`` where unlabelled.
+        weight: (B, H, W) float per-pixel weights.
+        ignore_index: Unlabelled id.
+        align_corners: Of the resize.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    logits = resize(seg_logits, size=labels.shape[-2:], mode='bilinear',
+                    align_corners=align_corners)
+    valid = labels != ignore_index
+    if not valid.any():
+        return logits.sum() * 0
+    ce = F.cross_entropy(logits, labels, ignore_index=ignore_index, reduction='none')
+    return (ce * weight.to(ce.dtype)).sum() / valid.sum()
+
+
+@MODELS.register_module()
+class PixelWeightedCELoss(BaseDomainLoss):
+    """Cross-entropy weighted by the samples' ``seg_weight`` (DAFormer's pseudo-label loss).
+
+    On a domain whose samples carry per-pixel weights (a
+    :class:`~mmada.models.teachers.PseudoLabelTeacher` with
+    ``quality_threshold``, mixed by :class:`~mmada.models.mixers.DACSMix`):
+    true and source labels weigh 1, pseudo labels the teacher's confident
+    share (:func:`~mmada.models.teachers.quality_weight`).
+
+    Args:
+        ignore_index: Unlabelled id.
+        align_corners: Of the logits' resize (the decode head's).
+        **kwargs: See :class:`BaseDomainLoss` (``domain='target'``).
+    """
+    default_inputs = ('seg_logits', 'gt_sem_seg', 'seg_weight')
+    domains = ('source', 'target', 'pseudo')
+
+    def __init__(self, ignore_index: int = 255, align_corners: bool = False,
+                 loss_name: str = 'loss_pseudo', **kwargs) -> None:
+        super().__init__(loss_name=loss_name, **kwargs)
+        self.ignore_index = ignore_index
+        self.align_corners = align_corners
+
+    def forward(self, seg_logits: Tensor, gt_sem_seg: Tensor, seg_weight: Tensor) -> Tensor:
+        """Weighted cross-entropy of the domain."""
+        return pixel_weighted_ce(seg_logits, gt_sem_seg, seg_weight, self.ignore_index,
+                                 self.align_corners)
