@@ -8,6 +8,11 @@ _base_ = [
     '../_base_/uda/adversarial.py',
 ]
 model = dict(
+    # Authors' code (model.train(), frozen affine weights, source and target
+    # forwarded separately): BatchNorm normalises each domain by its own batch
+    # statistics and updates the running ones (configs/uda/README.md).
+    backbone=dict(norm_eval=False),
+    domain_forward='per_domain',
     type='AdversarialSegmentor',
     auxiliary_head={{_base_.layer3_aux_head}},
     domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels

@@ -10,6 +10,11 @@ _base_ = [
     '../_base_/uda/minent.py',
 ]
 model = dict(
+    # Authors' code (model.train(), frozen affine weights, source and target
+    # forwarded separately): BatchNorm normalises each domain by its own batch
+    # statistics and updates the running ones (configs/uda/README.md).
+    backbone=dict(norm_eval=False),
+    domain_forward='per_domain',
     type='AdversarialSegmentor',
     decode_head=dict(num_classes={{_base_.synthia_num_classes}}),  # SYNTHIA's 16 classes
     auxiliary_head={{_base_.synthia_layer3_aux_head}},

@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/uda/adversarial_synthetic.py',
 ]
 model = dict(
+    domain_forward='per_domain',  # BatchNorm statistics per domain (authors' code)
     type='AdversarialSegmentor',
     auxiliary_head={{_base_.layer3_aux_head}},
     domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels

@@ -246,3 +246,82 @@ def test_online_outputs_are_none_without_online_acquisition():
                                            loss_name='loss_u')])
     with pytest.raises(RuntimeError, match='need an online acquisition'):
         model.loss(dict(source=src, target=tgt), data)
+
+
+def _train_mode_bn_model(domain_forward):
+    """The tiny DeepLab-v2 with AdvEnt's BatchNorm: training mode (batch
+    statistics, running statistics updated), affine weights frozen."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
+    cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=False)
+    cfg.model.backbone.norm_eval = False
+    cfg.model.domain_forward = domain_forward
+    with DefaultScope.overwrite_default_scope('mmada'):
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    return model
+
+
+def _bn_buffers(model):
+    return {k: v.clone() for k, v in model.state_dict().items()
+            if k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))}
+
+
+def _two_domain_batch():
+    torch.manual_seed(3)
+    src = torch.randn(2, 3, 32, 64)
+    tgt = 3 * torch.randn(2, 3, 32, 64) + 1  # other statistics than the source
+    data = dict(source=samples(torch.randint(0, 19, (2, 32, 64))),
+                target=samples(torch.full((2, 32, 64), 255)))
+    return dict(source=src, target=tgt), data
+
+
+def test_per_domain_forward_normalises_each_domain_by_its_own_statistics():
+    """domain_forward='per_domain' with BatchNorm in training mode: after one
+    step the running statistics are those of a source pass then a target pass
+    (AdvEnt's train_UDA.py), and each domain's loss is that of its own pass; a
+    joint pass ('joint') updates them once with the mixed batch's statistics."""
+    import copy
+    inputs, data = _two_domain_batch()
+    model = _train_mode_bn_model('per_domain')
+    bn = model.backbone.bn1
+    assert bn.training and not bn.weight.requires_grad and not bn.bias.requires_grad
+    separate, joint = copy.deepcopy(model), copy.deepcopy(model)
+    losses = model.loss(inputs, data)
+    with torch.no_grad():
+        src_logits = separate.decode_head(separate.extract_feat(inputs['source']))
+        separate.extract_feat(inputs['target'])
+        joint.extract_feat(torch.cat([inputs['source'], inputs['target']]))
+    after, expected, mixed = _bn_buffers(model), _bn_buffers(separate), _bn_buffers(joint)
+    for key in expected:
+        torch.testing.assert_close(after[key], expected[key])
+    assert after['backbone.bn1.num_batches_tracked'].item() == 2
+    assert not torch.allclose(after['backbone.bn1.running_mean'],
+                              mixed['backbone.bn1.running_mean'], atol=1e-3)
+    src_lab = torch.stack([s.gt_sem_seg.data[0] for s in data['source']])
+    expected_ce = F.cross_entropy(
+        F.interpolate(src_logits, (32, 64), mode='bilinear', align_corners=False), src_lab)
+    torch.testing.assert_close(losses['source.decode.loss_ce'], expected_ce,
+                               rtol=1e-5, atol=1e-6)
+
+    model = _train_mode_bn_model('joint')
+    model.loss(inputs, data)
+    after = _bn_buffers(model)
+    for key in mixed:
+        torch.testing.assert_close(after[key], mixed[key])
+    assert after['backbone.bn1.num_batches_tracked'].item() == 1
+
+
+def test_per_domain_forward_keeps_one_pass_without_batch_statistics(monkeypatch):
+    """With frozen BatchNorm a joint pass equals separate ones: 'per_domain'
+    keeps it (one backbone call), and an unknown value is refused."""
+    model = build_model(domain_forward='per_domain')
+    inputs, data = _two_domain_batch()
+    calls = []
+    extract = model.extract_feat
+    monkeypatch.setattr(model, 'extract_feat', lambda x: calls.append(len(x)) or extract(x))
+    model.loss(inputs, data)
+    assert calls == [4]
+    with pytest.raises(ValueError, match="domain_forward must be one of"):
+        build_model(domain_forward='separate')

@@ -1,6 +1,8 @@
 # DeepLab-v2 ResNet-101 as in AdaptSegNet / AdvEnt / RIPU: dilated ResNet
 # (output stride 8), ASPP classifier with dilations 6/12/18/24 whose outputs
 # are summed, BatchNorm frozen at its ImageNet statistics (batches of 2 + 2).
+# The AdvEnt / AdaptSegNet configs (configs/uda) keep BatchNorm in training
+# mode with frozen affine weights, one forward per domain, as their code does.
 norm_cfg = dict(type='BN', requires_grad=False)
 data_preprocessor = dict(
     type='MultiDomainDataPreProcessor',

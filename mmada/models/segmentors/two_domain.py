@@ -18,6 +18,8 @@ from .checkpoint_keys import load_wrapped_segmentor
 DomainInputs = Union[Tensor, Dict[str, Tensor]]
 #: Named outputs of one domain (see :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS`).
 DomainOutputs = Dict[str, object]
+#: Values of ``TwoDomainSegmentor(domain_forward=...)``.
+DOMAIN_FORWARDS = ('joint', 'per_domain')
 
 
 def _check_avg_non_ignore(head: nn.Module, where: str) -> None:
@@ -64,7 +66,7 @@ class TwoDomainSegmentor(EncoderDecoder):
 
         loss(): batch_steps               # teachers, mixers (may add domains)
                 forward_domains()         # named outputs per domain
-                  _extract_domains()      # backbone, one pass when sizes match
+                  _extract_domains()      # backbone, one pass where allowed
                   _forward_heads()        # decode (+ aux) logits, decoder_feats
                   _domain_outputs()       # + labels, labelled mask
                 online_acquisition()      # optional: labels acquired in the step
@@ -90,10 +92,20 @@ class TwoDomainSegmentor(EncoderDecoder):
       fills the target's labels and the online outputs
       (:data:`~mmada.models.losses.ONLINE_OUTPUTS`).
 
-    When both domains have the same input size they share one backbone pass
-    (BatchNorm is frozen in the paper models, so this equals two passes), and
-    one pass of the heads when these have no batch statistics or dropout in
-    use (then it is exactly two passes).
+    ``domain_forward`` says whether the domains share batch statistics:
+
+    * ``'joint'``: when both domains have the same input size they share one
+      backbone pass, so a BatchNorm in training mode normalises them by the
+      statistics of the mixed batch (and updates its running statistics
+      once, with those); the heads run once for both domains when they have
+      no batch statistics or dropout in use, else once per domain.
+    * ``'per_domain'``: every BatchNorm in training mode sees one domain at a
+      time, in the batch's domain order (source, then target), as the
+      AdvEnt / AdaptSegNet code forwards source and target separately: each
+      domain is normalised by its own batch statistics and the running
+      statistics are updated once per domain. Modules without batch
+      statistics in use (frozen BatchNorm, ``norm_eval=True``) still get one
+      pass, which then equals separate ones.
 
     Args:
         extra_losses: Configs of extra loss modules.
@@ -108,6 +120,7 @@ class TwoDomainSegmentor(EncoderDecoder):
             modules (teachers, mixers) run in order on the training batch
             before the forward, in ``loss()`` only; a domain a step adds
             needs its entry in ``domain_loss_weights``.
+        domain_forward: ``'joint'`` or ``'per_domain'`` (see above).
         **kwargs: Arguments of :class:`mmseg.models.EncoderDecoder`.
     """
 
@@ -117,8 +130,13 @@ class TwoDomainSegmentor(EncoderDecoder):
                  default_domain: str = 'source',
                  online_acquisition: Optional[dict] = None,
                  batch_steps: Sequence[dict] = (),
+                 domain_forward: str = 'joint',
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        if domain_forward not in DOMAIN_FORWARDS:
+            raise ValueError(f'TwoDomainSegmentor: domain_forward must be one of '
+                             f'{DOMAIN_FORWARDS}, got {domain_forward!r}')
+        self.domain_forward = domain_forward
         self.extra_losses = nn.ModuleList(MODELS.build(c) for c in extra_losses)
         self.domain_loss_weights = dict(source=1.0, target=1.0)
         self.domain_loss_weights.update(domain_loss_weights or {})
@@ -170,9 +188,26 @@ class TwoDomainSegmentor(EncoderDecoder):
             return {self.default_domain: inputs}, {self.default_domain: data_samples}
         return inputs, data_samples
 
+    def _joint_backbone_pass(self, inputs: Dict[str, Tensor]) -> bool:
+        """Whether the domains of ``inputs`` share one backbone (+neck) pass.
+
+        Args:
+            inputs: Normalised image batch per domain.
+
+        Returns:
+            bool: True for two or more domains of one input size, unless
+            ``domain_forward='per_domain'`` and the backbone or neck has
+            batch statistics (or dropout) in use.
+        """
+        if len(inputs) == 1 or len({t.shape[1:] for t in inputs.values()}) > 1:
+            return False
+        if self.domain_forward == 'joint':
+            return True
+        return _batch_independent([self.backbone] + ([self.neck] if self.with_neck else []))
+
     def _extract_domains(self, inputs: Dict[str, Tensor]
                          ) -> Tuple[Dict[str, List[Tensor]], Optional[List[Tensor]]]:
-        """Backbone (+neck) features per domain, one pass when sizes match.
+        """Backbone (+neck) features per domain, one pass where allowed.
 
         Args:
             inputs: Normalised image batch per domain.
@@ -182,8 +217,7 @@ class TwoDomainSegmentor(EncoderDecoder):
             (domains concatenated in ``inputs`` order) or ``None``.
         """
         domains = list(inputs)
-        shapes = {inputs[d].shape[1:] for d in domains}
-        if len(domains) == 1 or len(shapes) > 1:
+        if not self._joint_backbone_pass(inputs):
             return {d: self.extract_feat(inputs[d]) for d in domains}, None
         sizes = [inputs[d].shape[0] for d in domains]
         joint = self.extract_feat(torch.cat([inputs[d] for d in domains]))
