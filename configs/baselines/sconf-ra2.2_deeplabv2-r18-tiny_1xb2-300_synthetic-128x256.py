@@ -1,10 +1,4 @@
 # SoftmaxConfidence baseline, region-based: 3x3 squares, 2.2% of target pixels in 5 rounds.
-_base_ = [
-    '../_base_/models/deeplabv2_r18_tiny.py',
-    '../_base_/datasets/synthetic_active.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_synthetic_active.py',
-    '../_base_/methods/region_2.2pct.py'
-]
-# A region's score is the mean of its pixel scores (RIPU Table 4 baselines).
-active_learning = dict(
-    scorer=dict(type='SoftmaxConfidenceScorer'), unit=dict(type='SquareRegionUnit', k=1, reduce='mean'))
+# A region's score is the mean of its pixel scores; otherwise the entropy RA baseline.
+_base_ = ['./entropy-ra2.2_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py']
+active_learning = dict(scorer=dict(type='SoftmaxConfidenceScorer'))

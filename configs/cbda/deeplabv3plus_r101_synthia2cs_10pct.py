@@ -5,12 +5,9 @@
 # (RIPU's "original" rounds). DeepLab-v3+ R101, SYNTHIA -> Cityscapes
 # (mIoU16), RIPU's training setup (CBDA Sec. 1.1: data, losses and schedule
 # of Xie et al.).
-_base_ = [
-    '../_base_/models/deeplabv3plus_r101_ripu.py',
-    '../_base_/datasets/synthia2cs_ripu_active.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_active.py',
-    '../_base_/methods/cbda.py'
-]
+_base_ = ['../_base_/models/deeplabv3plus_r101_ripu.py',
+          '../_base_/datasets/synthia2cs_ripu_active.py', '../_base_/default_runtime.py',
+          '../_base_/schedules/schedule_40k_active.py', '../_base_/methods/cbda.py']
 # SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
 model = dict(
     decode_head=dict(num_classes={{_base_.synthia_num_classes}}),

@@ -3,20 +3,9 @@
 # step, then CE on source + those images) -> stage 2 (from stage 1's checkpoint and
 # label store). Each stage also runs alone (--only STAGE) and resumes when rerun.
 # Run: python tools/pipeline.py configs/pipelines/mada_synthia2cs.py
+# The stages of madav2_synthia2cs.py (the same warm-up) with MADA's stage configs.
+_base_ = ['./madav2_synthia2cs.py']
 work_dir = 'work_dirs/mada_synthia2cs'
 stages = dict(
-    warmup=dict(
-        type='train',
-        config='configs/madav2/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_synthia2cs-896x512.py',
-        work_dir='work_dirs/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_synthia2cs-896x512'),
-    stage1=dict(
-        type='train',
-        config='configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512.py',
-        load_from='{warmup.checkpoint}'),
-    stage2=dict(
-        type='train',
-        config='configs/mada/mada-stage2-img5_deeplabv3plus-r101_1xb2-90k_synthia2cs-896x512.py',
-        load_from='{stage1.checkpoint}',
-        cfg_options={'train_dataloader.dataset.target.label_store_dir':
-                     '{stage1.work_dir}/active_labels'}),
-)
+    stage1=dict(config='configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512.py'),
+    stage2=dict(config='configs/mada/mada-stage2-img5_deeplabv3plus-r101_1xb2-90k_synthia2cs-896x512.py'))

@@ -9,18 +9,11 @@
 #   --cfg-options stages.select.config=configs/point_sup/point_sup-random_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py
 #                 work_dir=work_dirs/point_sup-random_synthia2cs
 # Annotators instead of the ground-truth oracle: --cfg-options stages.select.export=True
+# The stages of point_sup_gta2cs.py with the synthia2cs configs.
+_base_ = ['./point_sup_gta2cs.py']
 work_dir = 'work_dirs/point_sup_synthia2cs'
 stages = dict(
-    g1=dict(
-        type='train',
-        config='configs/point_sup/point_sup-g1-advent_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py',
-        work_dir='work_dirs/point_sup_synthia2cs/g1'),
-    select=dict(
-        type='select',
-        config='configs/point_sup/point_sup_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py',
-        checkpoint='{g1.checkpoint}'),
-    g2=dict(
-        type='train',
-        config='configs/point_sup/point_sup-g2_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py',
-        cfg_options={'train_dataloader.dataset.target.label_store_dir': '{select.label_store}'}),
-)
+    g1=dict(config='configs/point_sup/point_sup-g1-advent_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py',
+            work_dir='work_dirs/point_sup_synthia2cs/g1'),
+    select=dict(config='configs/point_sup/point_sup_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py'),
+    g2=dict(config='configs/point_sup/point_sup-g2_deeplabv2_r101_1xb1-120k_synthia2cs-1024x512.py'))

@@ -13,14 +13,5 @@ _base_ = ['./ripu_deeplabv2_r101_1xb2-40k_synthia2cs-1280x640_ra2.2pct.py']
 # the starting point (override with --cfg-options load_from=PATH).
 load_from = 'work_dirs/sourceonly_deeplabv2_r101_1xb2-20k_synthia2cs-1280x640/iter_20000.pth'
 active_rounds = [0, 2000, 4000, 6000, 8000]
-model = dict(
-    default_domain='target',  # batches of the loader below are target images
-    extra_losses=[{{_base_.nl_loss}}])
-# The active target dataset alone, 2 images a batch.
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.train_dataloader.dataset.target}})
+model = dict(default_domain='target', extra_losses=[_base_.nl_loss])  # target batches
+train_dataloader = _base_.target_only_train_dataloader  # the active target dataset alone

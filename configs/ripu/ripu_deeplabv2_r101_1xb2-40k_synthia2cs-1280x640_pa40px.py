@@ -2,16 +2,9 @@
 # impurity of its 65x65 window (k=32), 40 pixels per image (at 640x1280) in
 # 5 rounds, each pick suppressing its window; DeepLab-v2 R101, SYNTHIA ->
 # Cityscapes, losses of Eq. 13.
-_base_ = [
-    '../_base_/models/deeplabv2_r101.py',
-    '../_base_/datasets/synthia2cs_ripu_active_sparse.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_active.py',
-    '../_base_/methods/pixel_40px.py', '../_base_/methods/ripu.py'
-]
+_base_ = ['../_base_/models/deeplabv2_r101.py',
+          '../_base_/datasets/synthia2cs_ripu_active_sparse.py', '../_base_/default_runtime.py',
+          '../_base_/schedules/schedule_40k_active.py', '../_base_/methods/ripu_pa.py']
 # SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
-model = dict(
-    decode_head=dict(num_classes={{_base_.synthia_num_classes}}),
-    extra_losses={{_base_.ripu_losses}})
-active_learning = dict(
-    unit=dict(suppress_k=32),
-    scorer=dict(type='RIPUScorer', k=32, mode='pixel'))
+model = dict(decode_head=dict(num_classes={{_base_.synthia_num_classes}}),
+             extra_losses={{_base_.ripu_losses}})

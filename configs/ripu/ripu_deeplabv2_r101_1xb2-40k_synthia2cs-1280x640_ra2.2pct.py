@@ -3,14 +3,9 @@
 # target pixels in 5 rounds at 10k..18k; DeepLab-v2 R101, SYNTHIA ->
 # Cityscapes (mIoU16 / mIoU13), losses of Eq. 13 (alpha1 = 0.1,
 # alpha2 = 1.0, tau = 0.05).
-_base_ = [
-    '../_base_/models/deeplabv2_r101.py',
-    '../_base_/datasets/synthia2cs_ripu_active.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_active.py',
-    '../_base_/methods/region_2.2pct.py', '../_base_/methods/ripu.py'
-]
+_base_ = ['../_base_/models/deeplabv2_r101.py', '../_base_/datasets/synthia2cs_ripu_active.py',
+          '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k_active.py',
+          '../_base_/methods/ripu_ra.py']
 # SYNTHIA's 16 classes (_base_/datasets/synthia_16classes.py).
-model = dict(
-    decode_head=dict(num_classes={{_base_.synthia_num_classes}}),
-    extra_losses={{_base_.ripu_losses}})
-active_learning = dict(scorer=dict(type='RIPUScorer', k=1, mode='region'))
+model = dict(decode_head=dict(num_classes={{_base_.synthia_num_classes}}),
+             extra_losses={{_base_.ripu_losses}})

@@ -2,13 +2,8 @@
 # 3x3 regions (k=1), 5% of the target pixels in 5 rounds at 10k..18k,
 # GTA5 -> Cityscapes with RIPU's data setup (1280x720 / 1280x640 resize),
 # losses of Eq. 13.
-_base_ = [
-    '../_base_/models/deeplabv3plus_r101_ripu.py',
-    '../_base_/datasets/gta2cs_ripu_active.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_active.py',
-    '../_base_/methods/region_2.2pct.py', '../_base_/methods/ripu.py'
-]
+_base_ = ['../_base_/models/deeplabv3plus_r101_ripu.py', '../_base_/datasets/gta2cs_ripu_active.py',
+          '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k_active.py',
+          '../_base_/methods/ripu_ra.py']
 model = dict(extra_losses={{_base_.ripu_losses}})
-active_learning = dict(
-    budget=dict(value=0.05),  # 5% instead of the base's 2.2%
-    scorer=dict(type='RIPUScorer', k=1, mode='region'))
+active_learning = dict(budget=dict(value=0.05))  # 5% instead of the base's 2.2%

@@ -91,3 +91,18 @@ acquisition_pipeline = [
 active_target_train = dict(
     _delete_=True, type='ActiveTargetDataset', dataset=target_train,
     acquisition_pipeline=acquisition_pipeline)
+# The active target dataset alone (source-free configs:
+# ``train_dataloader = _base_.target_only_train_dataloader``).
+target_only_train_dataloader = dict(
+    dataset=dict(type='ActiveTargetDataset', dataset=target_train,
+                 acquisition_pipeline=acquisition_pipeline))
+# Target pipeline of the *_active_sparse.py variants (pixel budgets): the queried pixels
+# are single pixels at 2048x1024, and a nearest-neighbour Resize to 1280x640 keeps only
+# the ones it happens to sample (about 39%); SparseLabelResize keeps every one at its
+# scaled position (tests/test_datasets/test_pa_sparse_labels.py).
+sparse_target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),  # LoadActiveLabels in ActiveTargetDataset
+    dict(type='SparseLabelResize', scale=target_scale, keep_ratio=False),
+    dict(type='PackSegInputs'),
+]

@@ -48,3 +48,7 @@ acquisition_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs
 active_target_train = dict(
     _delete_=True, type='ActiveTargetDataset', dataset=target_train,
     acquisition_pipeline=acquisition_pipeline)
+# The active target dataset alone (source-free configs).
+target_only_train_dataloader = dict(
+    dataset=dict(type='ActiveTargetDataset', dataset=target_train,
+                 acquisition_pipeline=acquisition_pipeline), num_workers=2)

@@ -20,5 +20,6 @@ val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
 source_only_train_dataloader = dict(dataset=source_train)
 active_target_train = dict(dataset=target_train)
+target_only_train_dataloader = dict(dataset=dict(dataset=target_train))
 val_evaluator = {{_base_.synthia_evaluator}}
 test_evaluator = val_evaluator

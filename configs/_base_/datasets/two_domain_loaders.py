@@ -2,7 +2,9 @@
 # batches of 2 source + 2 target images (batch_size is per domain), validation
 # on the target one image at a time with mIoU, and the single-domain loader of
 # the source-only baseline (``source_only_train_dataloader``, which replaces
-# ``train_dataloader``).
+# ``train_dataloader``) and of the source-free configs
+# (``target_only_train_dataloader``, the active target dataset alone; the
+# dataset bases add it).
 train_dataloader = dict(
     batch_size=2,
     num_workers=4,
@@ -23,3 +25,4 @@ source_only_train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True))
+target_only_train_dataloader = dict(source_only_train_dataloader)
