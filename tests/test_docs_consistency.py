@@ -1,5 +1,9 @@
 """The user docs agree with the files they were copied from.
 
+Every ``make benchmark`` number a README quotes (written ``52.82 ± 0.23,
+*RIPU RA 2.2 %*``: the mIoU cell and the row it comes from) equals that row
+of the table the benchmark script wrote into ``docs/results_synthetic.md``;
+the README's results section quotes that table's stamp and goal count;
 ``CITATION.cff`` lists every paper a method README cites; ``LICENSE`` is the
 Apache-2.0 text that ``pyproject.toml`` declares.
 """
@@ -48,3 +52,48 @@ def test_license_is_the_apache_text_pyproject_declares():
     text = _read('LICENSE')
     assert 'Apache License' in text and 'Version 2.0, January 2004' in text
     assert 'END OF TERMS AND CONDITIONS' in text
+
+
+SECTION = re.compile(r'<!-- ([\w-]+):start -->\n?(.*?)<!-- \1:end -->', re.S)
+# a number copied from make benchmark's table: "52.82 ± 0.23, *RIPU RA 2.2 %*"
+COPIED = re.compile(r'(\d+\.\d+(?: ± \d+\.\d+)?), \*([^*]+)\*')
+
+
+def sections(text: str) -> dict:
+    """``{name: body}`` of the script-written sections of a markdown text."""
+    return {m.group(1): m.group(2) for m in SECTION.finditer(text)}
+
+
+def benchmark_cells(preset: str = 'hard') -> dict:
+    """``{row: mIoU cell}`` of ``make benchmark``'s table in docs/results_synthetic.md."""
+    body = sections(_read('docs', 'results_synthetic.md'))[f'results-synthetic-{preset}']
+    lines = body.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith('| method |'))
+    cols = [c.strip() for c in lines[start].strip('|').split('|')]
+    cells = {}
+    for line in lines[start + 2:]:
+        if not line.startswith('|'):
+            break
+        row = [c.strip() for c in line.strip('|').split('|')]
+        cells[row[0]] = row[cols.index('mIoU')]
+    return cells
+
+
+def test_benchmark_numbers_in_readmes_equal_the_results_file():
+    cells = benchmark_cells()
+    docs = ['README.md'] + [osp.relpath(p, ROOT) for p in
+                            sorted(glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))]
+    copied = [(doc, value, row) for doc in docs for value, row in COPIED.findall(_read(doc))]
+    assert len([c for c in copied if c[0] == 'README.md']) >= 7  # the supported-methods table
+    wrong = [f'{doc}: {value}, *{row}* (docs/results_synthetic.md: {cells.get(row, "no such row")})'
+             for doc, value, row in copied if cells.get(row) != value]
+    assert not wrong, '\n'.join(wrong)
+
+
+def test_readme_results_section_quotes_the_benchmarks_stamp_and_goal_count():
+    readme = sections(_read('README.md'))['results-synthetic-readme']
+    hard = sections(_read('docs', 'results_synthetic.md'))['results-synthetic-hard']
+    stamp = re.search(r'from its latest complete run, (.*?): Goals:', readme).group(1)
+    assert stamp in hard
+    held, failed = (int(n) for n in re.search(r'Goals: (\d+) hold, (\d+) do not', readme).groups())
+    assert (held, failed) == (hard.count(': holds'), hard.count(': **does not hold**'))

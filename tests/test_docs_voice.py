@@ -2,8 +2,9 @@
 
 The user docs are ``README.md``, ``docs/*.md`` and ``configs/*/README.md``.
 They name no machine load (``docs/benchmarks.md`` may, inside a section a
-script wrote next to its figures, also that the machine was shared), no commit hash outside a section a script
-wrote (``<!-- NAME:start -->`` ... ``<!-- NAME:end -->``), no internal issue
+script wrote next to its figures, also that the machine was shared), no commit
+hash outside a section a script wrote (``<!-- NAME:start -->`` ...
+``<!-- NAME:end -->``), no internal issue
 number, and no words about who ran what (people, sessions, a shared machine,
 rebases, unverified claims). Each rule is also run on a hand-written text that
 breaks it, so a rule that matches nothing cannot pass unnoticed.

@@ -1,14 +1,18 @@
 """The embedded synthetic benchmark, end to end, with a readable results table.
 
-``make demo`` runs this: it generates the benchmark when missing, trains the
-source-only model once, adapts its checkpoint with one method of every family
-(``tools/train.py``, one subprocess each, as a user would) and prints for
-each row the target-val mIoU, the labels it spent (pixels, or points for point
-supervision; percent of the target training pixels) and its wall and CPU time,
-with the load average of the machine while it ran. A row with ``after``
-continues another row's result instead of the source-only model (MADAv2
-stage 2 from stage 1: that run's last checkpoint and its label store) and
-starts once that row finished.
+``make demo`` runs this: it generates the ``hard`` benchmark when missing,
+trains the source-only model once, adapts its checkpoint with one method of
+every family (``tools/train.py``, one subprocess each, as a user would), with
+the configs and protocol of ``make benchmark`` (``tools/benchmarks/
+results_synthetic.py``: the same rows, one seed), and prints for each row the
+target-val mIoU next to the benchmark's 3-seed mean, the labels it spent
+(pixels, or points for point supervision; percent of the target training
+pixels) and its wall and CPU time. The table's header gives the measured wall
+time and the CPU time, and from them the time on two idle cores. A row with
+``after`` continues another row's result instead of the source-only model
+(MADAv2 stage 2 from stage 1: that run's last checkpoint and its label store)
+and starts once that row finished; an ``extra`` row runs only when ``--only``
+names it.
 """
 import os.path as osp
 import sys
@@ -21,13 +25,15 @@ import argparse
 import glob
 import json
 import os
+import re
+import resource
 import subprocess
 import time
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# The method families `make demo` shows (issue 15, item 3), in table order.
+# The method families `make demo` shows, in table order.
 FAMILIES = ('source only', 'UDA', 'random', 'RIPU', 'CBDA', 'MADAv2', 'ADA-MCU',
             'point supervision', 'supervised')
 
@@ -50,6 +56,7 @@ class Row(NamedTuple):
             row starts once that row finished. Empty: adapt source only.
         options: ``{dotted.key: value}`` merged into the config.
         note: Printed under the table (what the row adds).
+        extra: Not in the default set: runs only when ``--only`` names it.
     """
     name: str
     family: str
@@ -59,59 +66,57 @@ class Row(NamedTuple):
     after: str = ''
     options: dict = {}
     note: str = ''
+    extra: bool = False
 
 
 _TAIL = 'deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 # Source only trains first (600 iterations); every other row adapts its
-# checkpoint for 300 iterations (the papers pre-train on source too). AdvEnt
-# aligns without any target label; the region methods label 2.2 % of the
-# target training pixels in 3x3 squares over 5 rounds; MADAv2 labels 15 whole
-# images (5 % of the pool) before the first step (stage 1); point supervision
-# clicks 5 points in each of the 10 most uncertain 16x16 patches of every image;
-# ADA-MCU (the full model: online acquisition, contrastive units, DCCM)
-# acquires 2.2 % of the target pixels online, during training.
-# MADAv2 stage 2 continues the stage-1 run for a short STAGE2_ITERS (the
-# shipped config trains 300): same schedule shape, the soft-anchor loss on
-# from a quarter of it, as in the config.
-STAGE2_ITERS = 150
-STAGE2_SHORT = {
-    'train_cfg.max_iters': STAGE2_ITERS, 'train_cfg.val_interval': STAGE2_ITERS,
-    'param_scheduler': [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0,
-                             end=STAGE2_ITERS, by_epoch=False)],
-    'model.extra_losses.2.start_iter': STAGE2_ITERS // 4,  # SoftAnchorAlignmentLoss
-}
+# checkpoint for 300 iterations (the papers pre-train on source too), as the row
+# of the same name in `make benchmark` (tools/benchmarks/results_synthetic.py)
+# does. AdvEnt aligns without any target label; the region methods label 2.2 %
+# of the target training pixels in 3x3 squares over 5 rounds; MADAv2 labels 15
+# whole images (5 % of the pool) before the first step (stage 1); ADA-MCU (the
+# full model: online acquisition, contrastive units, DCCM) acquires 2.2 % of the
+# target pixels online, during training. Two extra rows run only when named
+# (`--only NAME ...`), to keep the default set within 10 minutes on 2 idle
+# cores: MADAv2 stage 2 (300 iterations on stage 1's run) and point supervision
+# (5 points in each of the 10 most uncertain 16x16 patches of every image, on an
+# AdvEnt training: one of the two most expensive rows).
 METHODS = [
     Row('source only', 'source only',
         'configs/baselines/sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256.py', '0'),
     Row('AdvEnt (no target label)', 'UDA', f'configs/uda/advent_{_TAIL}', '0'),
-    Row('random RA 2.2%', 'random', f'configs/baselines/random-ra2.2_{_TAIL}', '2.2 % px'),
-    Row('RIPU RA 2.2%', 'RIPU', f'configs/ripu/ripu-ra2.2_{_TAIL}', '2.2 % px'),
-    Row('CBDA 2.2%', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
-    Row('MADAv2 stage 1, 5% images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
+    Row('random RA 2.2 %', 'random', f'configs/baselines/random-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('RIPU RA 2.2 %', 'RIPU', f'configs/ripu/ripu-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('CBDA 2.2 %', 'CBDA', f'configs/cbda/cbda-ra2.2_{_TAIL}', '2.2 % px'),
+    Row('MADAv2 stage 1, 5 % images', 'MADAv2', f'configs/mada/madav2-img5_{_TAIL}',
         '15 images'),
     Row('MADAv2 stage 1 + 2', 'MADAv2', f'configs/madav2/madav2-stage2-img5_{_TAIL}',
-        '15 images (stage 1)', after='MADAv2 stage 1, 5% images', options=STAGE2_SHORT,
-        note=f'stage 2 ({STAGE2_ITERS} iterations) continues the stage-1 row: its checkpoint '
-        'and its 15 labelled images (stage 2 buys no label); it adds pseudo labels of the '
-        'frozen stage-1 model on the unlabelled target images, adaptive copy-paste and '
-        'cutmix, OHEM and the soft-anchor loss (k-means target anchors from stage 1); its '
-        'minutes are stage 2 alone (add the stage-1 row for both)'),
-    Row('ADA-MCU 2.2% (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}', '2.2 % px',
-        optional=True),
+        '15 images (stage 1)', after='MADAv2 stage 1, 5 % images', extra=True,
+        note='stage 2 (300 iterations) continues the stage-1 row: its checkpoint and its 15 '
+        'labelled images (stage 2 buys no label); it adds pseudo labels of the frozen stage-1 '
+        'model on the unlabelled target images, adaptive copy-paste and cutmix, OHEM and the '
+        'soft-anchor loss (k-means target anchors from stage 1); its minutes are stage 2 alone '
+        '(add the stage-1 row for both)'),
+    Row('ADA-MCU 2.2 % (online)', 'ADA-MCU', f'configs/ada_mcu/ada-mcu-2.2pct_{_TAIL}',
+        '2.2 % px', optional=True),
     Row('point supervision K=10 x 5 pts', 'point supervision',
-        f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img'),
+        f'configs/point_sup/point_sup_{_TAIL}', '50 pts/img', extra=True),
     Row('supervised (all target labels)', 'supervised',
         f'configs/baselines/supervised_{_TAIL}', '100 %'),
 ]
 SOURCE_ONLY = METHODS[0]
-HISTOGRAM_RUNS = ('RIPU RA 2.2%', 'CBDA 2.2%')
+HISTOGRAM_RUNS = ('RIPU RA 2.2 %', 'CBDA 2.2 %')
 CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
            'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
            'truck', 'bus', 'train', 'motorcycle', 'bicycle')
 BENCH_ROOTS = {'default': osp.join(ROOT, 'data', 'synthetic'),
                'hard': osp.join(ROOT, 'data', 'synthetic_hard')}
-BENCH_ROOT = BENCH_ROOTS['default']
-DEFAULT_PRESET = 'default'
+DEFAULT_PRESET = 'hard'
+BENCH_ROOT = BENCH_ROOTS[DEFAULT_PRESET]
+POLL_S = 1.0  # run_all looks for finished trainings this often
+RESULTS_DOC = osp.join(ROOT, 'docs', 'results_synthetic.md')  # make benchmark's tables
+README = osp.join(ROOT, 'README.md')
 
 
 def last_metrics(work_dir: str) -> dict:
@@ -301,8 +306,7 @@ def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int,
         row name, in the order of ``methods``.
     """
     # One thread per training: small models scale better over processes than
-    # threads, and on a loaded machine two threads per run wait for each other
-    # (measured: 14 s per source-only iteration at load 16 against 0.1 s idle).
+    # threads, and on a busy machine two threads per run wait for each other.
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     pending, running, results = start_order(methods), [], {}
     while pending or running:
@@ -321,7 +325,7 @@ def run_all(methods: Sequence[Tuple[Row, str]], work_root: str, jobs: int,
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                                     env=env)
             running.append((row, work_dir, proc, log, time.time()))
-        time.sleep(1)
+        time.sleep(POLL_S)
         for item in list(running):
             row, work_dir, proc, log, start = item
             cpu = _wait(proc)
@@ -405,7 +409,7 @@ def _not_run(row: Row) -> str:
 
 
 def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
-          skipped: Sequence[Row] = ()) -> str:
+          skipped: Sequence[Row] = (), benchmark: Optional[Dict[str, str]] = None) -> str:
     """Markdown table: mIoU, labels spent, share of the target pixels, time.
 
     Followed by the notes of the rows shown (``Row.note``).
@@ -417,16 +421,23 @@ def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
         total_pixels: Pixels of the target training set.
         skipped: Rows not run (listed with the reason): their config is not in
             this checkout, or they continue such a row.
+        benchmark: ``make benchmark``'s mIoU cell per row name
+            (``benchmark_miou``): shown in a column after the demo's mIoU,
+            ``-`` for a row it lacks; ``None``: no such column.
 
     Returns:
         str: The table.
     """
-    lines = ['| method | budget | target val mIoU | labelled target pixels | % of target px '
-             '| wall min | CPU min |', '|---|---|---:|---:|---:|---:|---:|']
+    bench = benchmark is not None
+    lines = ['| method | budget | target val mIoU |'
+             + (' make benchmark, 3 seeds |' if bench else '')
+             + ' labelled target pixels | % of target px | wall min | CPU min |',
+             '|---|---|---:|' + ('---:|' if bench else '') + '---:|---:|---:|---:|']
     notes = []
     for row in rows:
         if row in skipped:
-            lines.append(f'| {row.name} | {row.budget} | {_not_run(row)} | | | | |')
+            lines.append(f'| {row.name} | {row.budget} | {_not_run(row)} |'
+                         + (' |' if bench else '') + ' | | | |')
             continue
         if row.name not in results:
             continue
@@ -434,7 +445,8 @@ def table(rows: Sequence[Row], results: Dict[str, dict], total_pixels: int,
         spent = m.get('labelled')
         share = '-' if spent is None else f'{100.0 * spent / total_pixels:.2f}'
         lines.append(f'| {row.name} | {row.budget} | {m.get("mIoU", float("nan")):.2f} | '
-                     f'{_labels_cell(row, spent)} | {share} | {m["minutes"]:.1f} | '
+                     + (f'{benchmark.get(row.name, "-")} | ' if bench else '')
+                     + f'{_labels_cell(row, spent)} | {share} | {m["minutes"]:.1f} | '
                      f'{m["cpu_minutes"]:.1f} |')
         if row.note:
             notes.append(f'- {row.name}: {row.note}.')
@@ -466,12 +478,14 @@ def _write(path: str, text: str) -> None:
 
 def select_rows(only: Optional[List[str]]) -> List[Row]:
     """The rows to run; ``only`` names rows (source only and the rows they
-    continue always run), in table order."""
+    continue always run), in table order; without ``only`` every row but the
+    extra ones."""
     names = {r.name for r in METHODS}
     unknown = sorted(set(only or ()) - names)
     if unknown:
         raise SystemExit(f'--only: unknown rows {unknown}; rows are {sorted(names)}')
-    picked = [r for r in METHODS if r is SOURCE_ONLY or not only or r.name in only]
+    picked = [r for r in METHODS
+              if r is SOURCE_ONLY or (r.name in only if only else not r.extra)]
     return _rs().with_chains(picked, METHODS)
 
 
@@ -492,6 +506,106 @@ def reusable(rows: Sequence[Row], reused: Dict[str, dict]) -> Dict[str, dict]:
             if r.name in reused and all(c.name in reused for c in chain(r))}
 
 
+def benchmark_miou(path: str = RESULTS_DOC, preset: str = DEFAULT_PRESET) -> Dict[str, str]:
+    """``make benchmark``'s mIoU cell per row name (``'52.82 ± 0.23'``).
+
+    Read from the ``results-synthetic-<preset>`` section that
+    ``tools/benchmarks/results_synthetic.py`` writes; empty when the file or
+    the section is missing.
+
+    Args:
+        path: The results file (``docs/results_synthetic.md``).
+        preset: Synthetic preset of the section.
+
+    Returns:
+        dict: Row name -> the mIoU cell as the benchmark wrote it.
+    """
+    if not osp.exists(path):
+        return {}
+    with open(path) as f:
+        text = f.read()
+    match = re.search(rf'<!-- results-synthetic-{preset}:start -->(.*?)'
+                      rf'<!-- results-synthetic-{preset}:end -->', text, re.S)
+    if not match:
+        return {}
+    lines = match.group(1).splitlines()
+    header = next((i for i, line in enumerate(lines) if line.startswith('| method |')), None)
+    if header is None:
+        return {}
+    cols = [c.strip() for c in lines[header].strip('|').split('|')]
+    out = {}
+    for line in lines[header + 2:]:
+        if not line.startswith('|'):
+            break
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        out[cells[0]] = cells[cols.index('mIoU')]
+    return out
+
+
+def idle_minutes(order: Sequence[Row], cpu: Dict[str, float], lanes: int,
+                 serial: float = 0.0) -> float:
+    """Wall minutes of the demo on ``lanes`` idle cores, from CPU times.
+
+    Source only trains alone; the other rows start in ``order`` on the first
+    free lane, a row with ``after`` not before that row finished (as
+    ``run_all`` schedules them), each taking its CPU time (one thread per
+    training: on an idle core its wall time). ``serial`` (the demo process's
+    own CPU time and the polling delay) is added.
+
+    Args:
+        order: Rows in start order (``start_order``), source only included.
+        cpu: CPU minutes per row name.
+        lanes: Trainings at a time.
+        serial: Minutes that overlap with no training.
+
+    Returns:
+        float: Estimated wall minutes.
+    """
+    source = cpu.get(SOURCE_ONLY.name, 0.0)
+    free, finish = [source] * max(1, lanes), {SOURCE_ONLY.name: source}
+    pending = [r for r in order if r.name != SOURCE_ONLY.name and r.name in cpu]
+    while pending:
+        lane = min(range(len(free)), key=free.__getitem__)
+        now = free[lane]
+        row = next((r for r in pending if not r.after or finish.get(r.after, now + 1) <= now),
+                   None)
+        if row is None:  # every pending row waits for a running one: idle until one ends
+            later = [t for t in finish.values() if t > now]
+            if later:
+                free[lane] = min(later)
+                continue
+            row = pending[0]  # continues a row that did not run: run_all refuses it
+        finish[row.name] = free[lane] = now + cpu[row.name]
+        pending.remove(row)
+    return serial + max(finish.values(), default=0.0)
+
+
+def summary(preset: str, seed: int, wall: float, train_cpu: float, own_cpu: float,
+            idle: float, jobs: int, reused: int = 0) -> str:
+    """The header sentence of the demo's table: date, measured wall time,
+    CPU time, the estimate on two idle cores and the machine."""
+    when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    return (f'`make demo` (`python tools/demo.py --preset {preset} --seed {seed}`), {when}: '
+            f'**{wall:.1f} min wall** on this machine ({os.cpu_count()} cores, {jobs} '
+            f'training(s) at a time)' + (f', {reused} rows kept from the previous run' if reused
+                                          else '')
+            + f'; {train_cpu + own_cpu:.1f} CPU min (trainings {train_cpu:.1f}, the demo '
+            f'process {own_cpu:.1f}), so about **{idle:.1f} min on 2 idle cores** (the demo '
+            'process, then source only, then the other trainings 2 at a time in start order, '
+            f'each taking its CPU time); {_rs().machine()}.')
+
+
+SEED_NOTE = ('One seed shows what labels buy (every labelled row against source only and AdvEnt) '
+             'but not an order of rows closer than the seed spread of `make benchmark`, whose '
+             '3-seed mean ± std is the column next to it (`docs/results_synthetic.md`).')
+
+
+def docs_section(report: str, header: str, mark: str) -> str:
+    """The demo's table as a marked section (``--docs``)."""
+    return '\n'.join([f'<!-- {mark}:start -->', header, '', report, '', SEED_NOTE,
+                       f'<!-- {mark}:end -->'])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--work-root', default=osp.join(ROOT, 'work_dirs', 'demo'))
@@ -506,11 +620,14 @@ def main() -> None:
     parser.add_argument('--reuse', action='store_true',
                         help='keep the rows of the last results.json in --work-root (same '
                         'preset and seed) and train only the others')
+    parser.add_argument('--docs', action='store_true',
+                        help='also write the table into docs/results_synthetic.md (section '
+                        'demo-<preset>) and README.md (demo-readme; hard preset only)')
     args = parser.parse_args()
     rows = select_rows(args.only)
     os.makedirs(args.work_root, exist_ok=True)
     from mmada.datasets.synthetic import SyntheticConfig, generate_benchmark
-    start, load_start = time.time(), os.getloadavg()
+    start = time.time()
     bench_root = BENCH_ROOTS[args.preset]
     if generate_benchmark(bench_root, SyntheticConfig(preset=args.preset)):
         print(f'[demo] generated the {args.preset} synthetic benchmark in '
@@ -540,35 +657,40 @@ def main() -> None:
         stores = [osp.join(work_dir_of(r.config, args.work_root), 'active_labels')
                   for r in chain(by_name[name])]  # the runs a chained row continues
         m['labelled'] = labels_spent(by_name[name], m['work_dir'], total, stores)
-    report = table(rows, results, total, skipped)
+    benchmark = benchmark_miou(RESULTS_DOC, args.preset)
+    report = table(rows, results, total, skipped, benchmark if benchmark else None)
     picture = draw_histograms(args.work_root, rows, bench_root)
     spread = draw_selection(args.work_root, rows, bench_root)
     minutes = (time.time() - start) / 60
     cpu = sum(m['cpu_minutes'] for m in results.values())
-    load_end = os.getloadavg()
-    lanes = max(1, min(args.jobs, os.cpu_count() or 1))
-    source_cpu = results.get(SOURCE_ONLY.name, {}).get('cpu_minutes', 0.0)
-    idle = source_cpu + (cpu - source_cpu) / lanes
-    summary = (f'preset {args.preset}, seed {args.seed}: {minutes:.1f} min wall'
-               + (f' ({len(results) - len(adapted)} rows from the previous run)' if reused
-                  else '') + ', '
-               f'{cpu:.1f} CPU min of the trainings (about {idle:.1f} min on an idle machine: '
-               f'source only alone, then {lanes} at a time); load average (1 min) '
-               f'{load_start[0]:.1f} at the start, '
-               f'{load_end[0]:.1f} at the end')
-    _write(osp.join(args.work_root, 'results.md'), report + '\n\n' + summary + '\n')
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    own_cpu = (own.ru_utime + own.ru_stime) / 60
+    trained = [r for r, _ in start_order([(r, '') for r in rows]) if r.name in results]
+    idle = idle_minutes(trained, {r.name: results[r.name]['cpu_minutes'] for r in trained}, 2,
+                        own_cpu + len(trained) * POLL_S / 60)
+    header = summary(args.preset, args.seed, minutes, cpu, own_cpu, idle, args.jobs,
+                     len(results) - len(adapted) if reused else 0)
+    _write(osp.join(args.work_root, 'results.md'),
+           header + '\n\n' + report + '\n\n' + SEED_NOTE + '\n')
     _write(osp.join(args.work_root, 'results.json'),
            json.dumps(dict(results=results, preset=args.preset, seed=args.seed,
-                           minutes=minutes, cpu_minutes=cpu, load_start=load_start,
-                           load_end=load_end), indent=1))
+                           minutes=minutes, cpu_minutes=cpu, demo_cpu_minutes=own_cpu,
+                           idle_2core_minutes=idle), indent=1))
+    if args.docs:
+        write_section = _rs().write_section
+        write_section(RESULTS_DOC, docs_section(report, header, f'demo-{args.preset}'),
+                      f'demo-{args.preset}')
+        if args.preset == 'hard':
+            write_section(README, docs_section(report, header, 'demo-readme'), 'demo-readme')
     print(f'\nTarget (real-looking) validation set of the {args.preset} preset, seed {args.seed}; '
-          f'{total:,} target training pixels:\n')
+          f'{total:,} target training pixels.\n\n{header}\n')
     print(report)
+    print(f'\n{SEED_NOTE}')
     if picture:
         print(f'\nClass histogram of the acquired labels: {picture}')
     if spread:
         print(f'Pixels labelled per image, RA vs CBDA (CBDA Appendix A): {spread}')
-    print(f'\n[demo] {summary}; table saved to {osp.join(args.work_root, "results.md")}')
+    print(f'\n[demo] table saved to {osp.join(args.work_root, "results.md")}')
 
 
 if __name__ == '__main__':

@@ -148,8 +148,8 @@ def test_points_in_patches_same_on_one_and_two_ranks_with_pseudo_labels(tmp_path
 README_SCORER = re.compile(r'```python\n(# (\S+\.py)\n.*?)```', re.S)
 
 
-def test_readme_adding_a_method_works_as_written(tmp_path, bench_root, monkeypatch):
-    with open(osp.join(ROOT, 'README.md')) as f:
+def test_get_started_adding_a_method_works_as_written(tmp_path, bench_root, monkeypatch):
+    with open(osp.join(ROOT, 'docs', 'get_started.md')) as f:
         blocks = README_SCORER.findall(f.read())
     files = {osp.basename(name): code for code, name in blocks}
     scorer = next(n for n in files if 'scorer' in n)
@@ -157,7 +157,7 @@ def test_readme_adding_a_method_works_as_written(tmp_path, bench_root, monkeypat
     folder = tmp_path / 'my_method'
     folder.mkdir()
     (folder / scorer).write_text(files[scorer])
-    # README: the folder my_method/ sits in the repository root
+    # get_started.md: the folder my_method/ sits in the repository root
     (folder / config).write_text(files[config].replace("'../", "'" + ROOT + '/'))
     monkeypatch.syspath_prepend(str(folder))  # for tiny_config's own loading
     cfg = tiny_config(str(folder / config), str(tmp_path / 'cfg'), bench_root, max_iters=2,

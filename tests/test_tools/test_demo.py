@@ -27,11 +27,17 @@ demo = _load_demo()
 
 
 def test_demo_runs_every_method_family_in_table_order():
-    # issue 15 item 3: source only, UDA, random, RIPU, CBDA, MADAv2, ADA-MCU,
-    # point supervision, supervised; MADAv2 twice (stage 1, then stage 1 + 2)
+    # source only, UDA, random, RIPU, CBDA, MADAv2, ADA-MCU, point supervision,
+    # supervised: one row each; by default all but point supervision (the
+    # 10-minute limit); MADAv2 stage 1 + 2 and point supervision when named
     families = [r.family for r in demo.METHODS]
     assert sorted(set(families), key=families.index) == list(demo.FAMILIES)
     assert families == list(demo.FAMILIES[:6]) + ['MADAv2'] + list(demo.FAMILIES[6:])
+    assert [r.family for r in demo.select_rows(None)] == [
+        f for f in demo.FAMILIES if f != 'point supervision']
+    assert [r.name for r in demo.METHODS if r.extra] == ['MADAv2 stage 1 + 2',
+                                                         'point supervision K=10 x 5 pts']
+    assert demo.select_rows(['point supervision K=10 x 5 pts'])[-1].family == 'point supervision'
     assert demo.METHODS[0] is demo.SOURCE_ONLY and demo.SOURCE_ONLY.family == 'source only'
     assert len({r.name for r in demo.METHODS}) == len(demo.METHODS)
     # work dirs are named after the configs
@@ -44,7 +50,7 @@ def test_chained_rows_continue_an_earlier_row():
     assert [r.name for r in chained] == ['MADAv2 stage 1 + 2']
     for row in chained:
         assert names.index(row.after) < names.index(row.name) and row.note
-    assert demo.chain(chained[0]) == [demo.METHODS[names.index('MADAv2 stage 1, 5% images')]]
+    assert demo.chain(chained[0]) == [demo.METHODS[names.index('MADAv2 stage 1, 5 % images')]]
 
 
 @pytest.mark.parametrize('row', demo.METHODS, ids=lambda r: r.name)
@@ -55,23 +61,30 @@ def test_demo_configs_exist_and_parse(row):
     cfg.merge_from_dict(dict(row.options))
     if row is demo.SOURCE_ONLY:
         assert cfg.train_cfg.max_iters == 600  # the demo loads its iter_600.pth
-    elif row.after:  # a short stage 2
-        assert cfg.train_cfg.max_iters == demo.STAGE2_ITERS <= 300
     else:
         assert cfg.train_cfg.max_iters == 300
 
 
+def test_demo_rows_are_make_benchmarks_rows():
+    # the same protocol: a demo row trains the benchmark's row of the same name
+    bench = {r.name: r for r in demo._rs().ROWS}
+    for row in demo.METHODS:
+        assert row.name in bench, row.name
+        assert (row.config, row.options, row.after) == (
+            bench[row.name].config, bench[row.name].options, bench[row.name].after)
+
+
 def test_select_rows_always_keeps_source_only_and_rejects_unknown_names():
-    assert demo.select_rows(['CBDA 2.2%']) == [demo.SOURCE_ONLY, demo.METHODS[4]]
-    assert demo.select_rows(None) == demo.METHODS
+    assert demo.select_rows(['CBDA 2.2 %']) == [demo.SOURCE_ONLY, demo.METHODS[4]]
+    assert demo.select_rows(None) == [r for r in demo.METHODS if not r.extra]
     with pytest.raises(SystemExit, match='unknown rows'):
         demo.select_rows(['CBDA 3%'])
 
 
 def test_select_rows_adds_the_row_a_chained_row_continues():
-    picked = demo.select_rows(['MADAv2 stage 1 + 2', 'RIPU RA 2.2%'])
-    assert [r.name for r in picked] == ['source only', 'RIPU RA 2.2%',
-                                        'MADAv2 stage 1, 5% images', 'MADAv2 stage 1 + 2']
+    picked = demo.select_rows(['MADAv2 stage 1 + 2', 'RIPU RA 2.2 %'])
+    assert [r.name for r in picked] == ['source only', 'RIPU RA 2.2 %',
+                                        'MADAv2 stage 1, 5 % images', 'MADAv2 stage 1 + 2']
 
 
 def _store_with_one_round(root, queried):
@@ -105,7 +118,7 @@ def test_table_gives_pixels_points_share_and_times():
     }
     lines = demo.table(picked, results, total, skipped=[rows['ADA-MCU']]).splitlines()
     assert lines[2] == '| source only | 0 | 9.39 | 0 | 0.00 | 0.7 | 1.3 |'
-    assert lines[3] == ('| MADAv2 stage 1, 5% images | 15 images | 30.00 | 491,520 | 5.00 '
+    assert lines[3] == ('| MADAv2 stage 1, 5 % images | 15 images | 30.00 | 491,520 | 5.00 '
                         '| 2.0 | 3.5 |')
     assert 'not run' in lines[4] and rows['ADA-MCU'].config in lines[4]
     assert lines[5] == ('| point supervision K=10 x 5 pts | 50 pts/img | 20.46 | 15,000 points '
@@ -136,7 +149,7 @@ def test_reuse_keeps_rows_only_of_the_same_preset_and_seed(tmp_path):
 
 def _rows():
     by_name = {r.name: r for r in demo.METHODS}
-    return by_name['MADAv2 stage 1, 5% images'], by_name['MADAv2 stage 1 + 2']
+    return by_name['MADAv2 stage 1, 5 % images'], by_name['MADAv2 stage 1 + 2']
 
 
 @pytest.mark.e2e
@@ -151,16 +164,13 @@ def test_chained_row_derives_the_stage1_checkpoint_label_store_and_short_schedul
         work_root, 'sourceonly_deeplabv2-r18-tiny_1xb2-600_synthetic-128x256', 'iter_600.pth'),
         None)
     cfg = Config.fromfile(demo.derive_config(stage2, work_root, 'hard', 2, ckpt, store,
-                                             "the 'MADAv2 stage 1, 5% images' row"))
+                                             "the 'MADAv2 stage 1, 5 % images' row"))
     assert cfg.load_from == ckpt and 'MADAv2 stage 1' in cfg.load_from_made_by
     assert cfg.train_dataloader.dataset.target.label_store_dir == store
     assert cfg.randomness.seed == 2
     assert cfg.train_dataloader.dataset.target.dataset.generator.preset == 'hard'
-    n = demo.STAGE2_ITERS
-    assert cfg.train_cfg.max_iters == n and cfg.train_cfg.val_interval == n
-    assert [(s.type, s.end) for s in cfg.param_scheduler] == [('PolyLR', n)]
-    anchor = cfg.model.extra_losses[2]  # switched on after a quarter, as in the config
-    assert anchor.type == 'SoftAnchorAlignmentLoss' and anchor.start_iter == n // 4
+    assert cfg.train_cfg.max_iters == 300 and cfg.train_cfg.val_interval == 300  # as shipped
+    assert cfg.model.extra_losses[2].type == 'SoftAnchorAlignmentLoss'
     assert [h.type for h in cfg.custom_hooks] == ['TargetAnchorInitHook']
     assert cfg.model.batch_steps[0].type == 'PseudoLabelTeacher'
 
@@ -176,7 +186,7 @@ def test_next_row_waits_for_the_row_it_continues(tmp_path):
     assert demo.next_row(order[1:], [stage1.name], [], work_root)[0] is other
     assert demo.next_row(order[1:2], [stage1.name], [], work_root) is None
     ckpt, _ = demo.start_point(stage2, work_root)
-    with pytest.raises(SystemExit, match="continues the 'MADAv2 stage 1, 5% images' row, whose "
+    with pytest.raises(SystemExit, match="continues the 'MADAv2 stage 1, 5 % images' row, whose "
                        'run has no .*iter_300.pth'):
         demo.next_row(order[1:], [], [stage1.name], work_root)
     import os
@@ -191,7 +201,7 @@ def test_next_row_waits_for_the_row_it_continues(tmp_path):
 def test_a_failed_row_names_the_rows_that_continue_it(tmp_path):
     stage1, stage2 = _rows()
     missing = str(tmp_path / 'no_such_config.py')  # tools/train.py exits at once
-    with pytest.raises(SystemExit, match=r'MADAv2 stage 1, 5% images failed; see .*\.log '
+    with pytest.raises(SystemExit, match=r'MADAv2 stage 1, 5 % images failed; see .*\.log '
                        r'\(not run, they continue it: MADAv2 stage 1 \+ 2\)'):
         demo.run_all([(stage2, missing), (stage1, missing)], str(tmp_path), 2)
 
@@ -215,7 +225,7 @@ def test_table_notes_what_a_chained_row_adds_and_why_it_did_not_run():
     assert lines[4] == '' and lines[5].startswith('- MADAv2 stage 1 + 2: stage 2 (')
     assert 'buys no label' in lines[5] and 'soft-anchor' in lines[5]
     text = demo.table([stage2], {}, 1000, skipped=[stage2])
-    assert "not run: it continues the 'MADAv2 stage 1, 5% images' row" in text
+    assert "not run: it continues the 'MADAv2 stage 1, 5 % images' row" in text
 
 
 def test_skipped_and_reused_rows_follow_their_chain(tmp_path, monkeypatch):
@@ -231,3 +241,49 @@ def test_skipped_and_reused_rows_follow_their_chain(tmp_path, monkeypatch):
     assert list(demo.reusable([demo.SOURCE_ONLY, stage1, stage2], prev)) == [
         'source only', stage1.name, stage2.name]
     assert demo.reusable([stage1], {stage1.name: {}}) == {}  # no source only: train all
+
+
+def test_idle_minutes_schedules_the_cpu_times_on_two_lanes():
+    by_name = {r.name: r for r in demo.METHODS}
+    stage1, stage2 = _rows()
+    ripu, cbda = by_name['RIPU RA 2.2 %'], by_name['CBDA 2.2 %']
+    order = [demo.SOURCE_ONLY, stage1, stage2, ripu, cbda]
+    cpu = {demo.SOURCE_ONLY.name: 1.5, stage1.name: 1.0, stage2.name: 2.0, ripu.name: 3.0,
+           cbda.name: 0.5}
+    # source only alone (0-1.5); lane A: stage 1 (1.5-2.5), then stage 2 (2.5-4.5);
+    # lane B: RIPU (1.5-4.5); CBDA on the first free lane at 4.5 (-5.0); + 0.25 serial
+    assert demo.idle_minutes(order, cpu, 2, 0.25) == pytest.approx(5.25)
+    # one lane: everything in a row
+    assert demo.idle_minutes(order, cpu, 1) == pytest.approx(8.0)
+    # stage 2 waits for stage 1 even when a lane is free earlier
+    order = [demo.SOURCE_ONLY, stage1, ripu, stage2]
+    cpu = {demo.SOURCE_ONLY.name: 1.0, stage1.name: 4.0, ripu.name: 1.0, stage2.name: 1.0}
+    assert demo.idle_minutes(order, cpu, 2) == pytest.approx(6.0)
+
+
+def test_benchmark_column_comes_from_the_benchmarks_section(tmp_path):
+    doc = tmp_path / 'results.md'
+    doc.write_text('# R\n\n<!-- results-synthetic-hard:start -->\n## Preset `hard`\n\nText.\n\n'
+                   '| method | budget | seeds | mIoU | tail mIoU |\n|---|---|---:|---:|---:|\n'
+                   '| source only | 0 | 1 | 25.87 | 11.29 |\n'
+                   '| RIPU RA 2.2 % | 2.2 % | 3 | 52.82 ± 0.23 | 25.11 ± 2.31 |\n\nGoals:\n'
+                   '<!-- results-synthetic-hard:end -->\n')
+    cells = demo.benchmark_miou(str(doc), 'hard')
+    assert cells == {'source only': '25.87', 'RIPU RA 2.2 %': '52.82 ± 0.23'}
+    assert demo.benchmark_miou(str(doc), 'default') == {}
+    assert demo.benchmark_miou(str(tmp_path / 'none.md')) == {}
+    rows = {r.name: r for r in demo.METHODS}
+    results = {n: dict(mIoU=m, labelled=0, minutes=1.0, cpu_minutes=1.0)
+               for n, m in (('source only', 24.891), ('AdvEnt (no target label)', 27.0))}
+    lines = demo.table([rows['source only'], rows['AdvEnt (no target label)']], results, 100,
+                       benchmark=cells).splitlines()
+    assert lines[0].startswith('| method | budget | target val mIoU | make benchmark, 3 seeds |')
+    assert lines[2] == '| source only | 0 | 24.89 | 25.87 | 0 | 0.00 | 1.0 | 1.0 |'
+    assert lines[3].startswith('| AdvEnt (no target label) | 0 | 27.00 | - | 0 |')
+
+
+def test_docs_section_frames_header_table_and_the_seed_note():
+    text = demo.docs_section('| t |', 'Header.', 'demo-hard')
+    assert text.splitlines() == ['<!-- demo-hard:start -->', 'Header.', '', '| t |', '',
+                                 demo.SEED_NOTE, '<!-- demo-hard:end -->']
+    assert 'make benchmark' in demo.SEED_NOTE and 'One seed' in demo.SEED_NOTE

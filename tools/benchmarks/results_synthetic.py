@@ -608,18 +608,20 @@ def write_report(args, rows: List[Row], records, classes, tail, props, wall_minu
     write_section(args.out, properties_section(args.preset, props), f'properties-{args.preset}')
     readme = getattr(args, 'readme', '')
     if readme and complete and args.preset == 'hard':
-        write_section(readme, readme_section(stamp, table, goals, figure, readme),
+        write_section(readme, readme_section(stamp, goals, figure, readme),
                       'results-synthetic-readme')
     print(section)
 
 
-def readme_section(stamp: str, table: str, goals: List[dict], figure: str,
-                   readme: str) -> str:
-    """The README's front-page copy of a complete ``hard`` run (issue 15 item 5).
+def readme_section(stamp: str, goals: List[dict], figure: str, readme: str) -> str:
+    """The README's front-page summary of a complete ``hard`` run.
+
+    The per-method numbers are in the README's supported-methods table
+    (copied, and checked by ``tests/test_docs_consistency.py``); this
+    section gives the run's date and machine, the goal count and the figure.
 
     Args:
         stamp: Date, commit and machine of the report.
-        table: The results table (``results_table``).
         goals: Output of ``check_goals``.
         figure: Path of the figure.
         readme: Path of the README (links are made relative to it).
@@ -633,17 +635,9 @@ def readme_section(stamp: str, table: str, goals: List[dict], figure: str,
     mark = 'results-synthetic-readme'
     return '\n'.join([
         f'<!-- {mark}:start -->',
-        '### `make benchmark`: every method x 3 seeds on the `hard` synthetic target',
-        '',
-        'Copied by `tools/benchmarks/results_synthetic.py` from its latest complete run '
-        '(details, per-class IoU and the goal checks: '
-        f'[docs/results_synthetic.md](docs/results_synthetic.md)): {stamp}.',
-        '',
-        table,
-        '',
-        f'Goals: {len(held)} hold, {len(failed)} do not'
-        + (': ' + '; '.join(f"{g['goal']} ({g['numbers']})" for g in failed)
-           if failed else '') + '.',
+        'Written by `tools/benchmarks/results_synthetic.py` from its latest complete run, '
+        f'{stamp}: Goals: {len(held)} hold, {len(failed)} do not'
+        + (' (' + '; '.join(g['goal'] for g in failed) + ')' if failed else '') + '.',
         '',
         f'![mIoU and per-class IoU]({rel})',
         f'<!-- {mark}:end -->',
