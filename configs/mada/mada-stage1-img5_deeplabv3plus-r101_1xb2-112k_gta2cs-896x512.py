@@ -1,5 +1,5 @@
 # MADA (ICCV 2021) stage 1: the warm-up model selects 5 % of Cityscapes train
-# (149 images) by the distance to the nearest source anchor, then CE on the source and
+# (148 images) by the distance to the nearest source anchor, then CE on the source and
 # the selected images (Table 1/2's MADA selection; Table 4's MADA row is this stage).
 #   python tools/train.py configs/madav2/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_gta2cs-896x512.py
 #   python tools/train.py configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512.py
@@ -19,4 +19,6 @@ param_scheduler = {{_base_.stage1_scheduler}}
 active_rounds = [0]  # one round, before the first step, with the warm-up model
 custom_hooks = [dict(type='ActiveLearningHook')]
 train_dataloader = dict(sampler={{_base_.stage1_sampler}})  # targets: the labelled images
-active_learning = dict(scorer=dict(mode='mada'))
+# MADA's code labels int(0.05 N) images (select_active_samples.py): 148 of 2,975;
+# MADAv2's code rounds (149).
+active_learning = dict(budget=dict(value=148), scorer=dict(mode='mada'))

@@ -22,6 +22,9 @@ from .base import BaseScorer, ImageContext, RoundInfo
 
 _MODES = ('mada', 'madav2')
 _SOURCE_MASKS = ('label', 'label_and_correct')
+_MASK_RESOLUTIONS = ('feature', 'label')
+#: The model output each mask resolution reads its prediction from.
+PREDICTION_INPUT = {'feature': 'probs_lowres', 'label': 'probs'}
 
 
 def nearest_indices(size_in: int, size_out: int, device=None) -> Tensor:
@@ -110,6 +113,58 @@ def prediction_at(probs: Tensor, size) -> Tensor:
     return nearest_resize(probs.float(), size).argmax(0)
 
 
+def prediction_mask(feats: Tensor, pred: Tensor, mask_resolution: str = 'feature') -> Tensor:
+    """The model's prediction at the feature resolution, the mask of MADAv2 Eq. 4.
+
+    * ``'feature'`` (the authors' code): ``pred`` is the decode head's own
+      low-resolution output (``probs_lowres``, the size of the decoder
+      features) and the mask is its argmax;
+    * ``'label'``: ``pred`` is the label-resolution softmax (``probs``: the
+      low-resolution logits upsampled bilinearly) and the mask is its argmax
+      sampled back with nearest (:func:`prediction_at`). Upsampling blends
+      neighbouring cells, so near class borders the two masks differ.
+
+    Args:
+        feats: (D, h, w) decoder features.
+        pred: (C, h', w') probabilities (``probs_lowres`` or ``probs``).
+        mask_resolution: ``'feature'`` or ``'label'``.
+
+    Returns:
+        Tensor: (h, w) int64 labels.
+    """
+    if mask_resolution not in _MASK_RESOLUTIONS:
+        raise ValueError(f'mask_resolution must be one of {_MASK_RESOLUTIONS}, got '
+                         f'{mask_resolution!r}')
+    if mask_resolution == 'label':
+        return prediction_at(pred, feats.shape[1:])
+    return nearest_resize(pred.argmax(0), feats.shape[1:])
+
+
+def source_mask_labels(feats: Tensor, labels: Tensor, pred: Optional[Tensor] = None,
+                       mask_resolution: str = 'feature', ignore_index: int = 255) -> Tensor:
+    """Source labels at the feature resolution, optionally only where predicted right.
+
+    The labels are downsampled (nearest) to the feature map; with ``pred``
+    (``source_mask='label_and_correct'``, the authors' code) the pixels whose
+    label differs from :func:`prediction_mask` are set to ``ignore_index``.
+
+    Args:
+        feats: (D, h, w) decoder features.
+        labels: (H, W) int64 labels.
+        pred: Optional probabilities for :func:`prediction_mask`.
+        mask_resolution: ``'feature'`` or ``'label'``.
+        ignore_index: Unlabelled id.
+
+    Returns:
+        Tensor: (h, w) int64 labels.
+    """
+    small = nearest_resize(labels.long(), feats.shape[1:])
+    if pred is None:
+        return small
+    wrong = prediction_mask(feats, pred, mask_resolution).to(small.device) != small
+    return small.masked_fill(wrong, ignore_index)
+
+
 def kmeans_anchors(vectors: np.ndarray, num_anchors: int, seed: int = 0,
                    max_iter: int = 20) -> np.ndarray:
     """Cluster centres of image vectors (MADAv2 Eqs. 2-3), with scikit-learn.
@@ -194,24 +249,35 @@ class MultiAnchorScorer(BaseScorer):
         source_mask: ``'label'`` (Eq. 1, the default) or
             ``'label_and_correct'`` (the authors' code: labelled pixels the
             model also predicts correctly).
+        mask_resolution: Where the prediction of the masks is read
+            (:func:`prediction_mask`): ``'feature'`` (the default and the
+            authors' code: argmax of the decode head's low-resolution output,
+            the model output ``probs_lowres``) or ``'label'`` (argmax of the
+            label-resolution softmax sampled back with nearest).
         min_pixels: Fewest feature pixels that give a class its row.
         seed: k-means seed.
         kmeans_iters: k-means iterations.
     """
-    inputs = ('feats', 'probs')
-
     def __init__(self, num_anchors: int = 10, mode: str = 'madav2', source_mask: str = 'label',
-                 min_pixels: int = 10, seed: int = 0, kmeans_iters: int = 20) -> None:
+                 min_pixels: int = 10, seed: int = 0, kmeans_iters: int = 20,
+                 mask_resolution: str = 'feature') -> None:
         if mode not in _MODES:
             raise ValueError(f'MultiAnchorScorer: mode must be one of {_MODES}, got {mode!r}')
         if source_mask not in _SOURCE_MASKS:
             raise ValueError(f'MultiAnchorScorer: source_mask must be one of {_SOURCE_MASKS}, '
                              f'got {source_mask!r}')
+        if mask_resolution not in _MASK_RESOLUTIONS:
+            raise ValueError(f'MultiAnchorScorer: mask_resolution must be one of '
+                             f'{_MASK_RESOLUTIONS}, got {mask_resolution!r}')
         if int(num_anchors) != num_anchors or num_anchors < 1:
             raise ValueError(f'MultiAnchorScorer: num_anchors must be a positive int, got '
                              f'{num_anchors!r}')
         self.num_anchors, self.mode, self.source_mask = int(num_anchors), mode, source_mask
         self.min_pixels, self.seed, self.kmeans_iters = int(min_pixels), int(seed), int(kmeans_iters)
+        self.mask_resolution = mask_resolution
+        #: The prediction the masks are read from; the round passes it by name.
+        self.pred_name = PREDICTION_INPUT[mask_resolution]
+        self.inputs = ('feats', self.pred_name)
         self.anchors: Dict[str, Tensor] = {}
         self.num_classes: Optional[int] = None
 
@@ -238,24 +304,23 @@ class MultiAnchorScorer(BaseScorer):
         num_classes = info.num_classes
 
         def source_vector(idx: int, out: dict):
-            labels = out['gt_sem_seg']
-            if self.source_mask == 'label_and_correct':
-                wrong = out['probs'].argmax(0) != labels
-                labels = labels.masked_fill(wrong, 255)
+            pred = out[self.pred_name] if self.source_mask == 'label_and_correct' else None
+            labels = source_mask_labels(out['feats'], out['gt_sem_seg'], pred,
+                                        self.mask_resolution)
             return class_feature_vector(out['feats'], labels, num_classes,
                                         self.min_pixels).cpu().numpy()
 
         def target_vector(idx: int, out: dict):
-            pred = prediction_at(out['probs'], out['feats'].shape[1:])
-            return class_feature_vector(out['feats'], pred, num_classes,
+            mask = prediction_mask(out['feats'], out[self.pred_name], self.mask_resolution)
+            return class_feature_vector(out['feats'], mask, num_classes,
                                         self.min_pixels).cpu().numpy()
 
         if pool == 'source':
             names = ['feats', 'gt_sem_seg'] + (
-                ['probs'] if self.source_mask == 'label_and_correct' else [])
+                [self.pred_name] if self.source_mask == 'label_and_correct' else [])
             kept = info.passes.run('source', names, source_vector)
         else:
-            kept = info.passes.run('target', ['feats', 'probs'], target_vector)
+            kept = info.passes.run('target', ['feats', self.pred_name], target_vector)
         return np.stack(list(kept.values()))
 
     def prepare_round(self, info: RoundInfo) -> None:
@@ -303,38 +368,45 @@ class MultiAnchorScorer(BaseScorer):
                         if k.endswith('_anchors')}
 
     # --------------------------------------------------------------- scoring
-    def image_distance(self, feats: Tensor, probs: Tensor) -> Tensor:
+    def image_distance(self, feats: Tensor, pred: Tensor) -> Tensor:
         """The image's distance to the anchors (Eq. 5 for MADAv2).
 
         Args:
             feats: (D, h, w) decoder features.
-            probs: (C, H, W) softmax (its argmax is the Eq. 4 mask).
+            pred: (C, h', w') probabilities of the image (``probs_lowres`` or
+                ``probs``, as :attr:`mask_resolution` says); their argmax at
+                the feature resolution is the Eq. 4 mask.
 
         Returns:
             Tensor: () distance.
         """
         if 'source' not in self.anchors:
             raise RuntimeError('MultiAnchorScorer: no anchors (prepare_round first)')
-        vector = class_feature_vector(feats, prediction_at(probs, feats.shape[1:]),
-                                      probs.shape[0], self.min_pixels)
+        vector = class_feature_vector(feats, prediction_mask(feats, pred, self.mask_resolution),
+                                      pred.shape[0], self.min_pixels)
         if vector.numel() != self.anchors['source'].shape[1]:
             raise ValueError(
                 f'anchors have {self.anchors["source"].shape[1]} dimensions, the model gives '
-                f'{vector.numel()} (C x D = {probs.shape[0]} x {feats.shape[0]}): anchors of '
+                f'{vector.numel()} (C x D = {pred.shape[0]} x {feats.shape[0]}): anchors of '
                 'another model or label space')
         if self.mode == 'mada':
             return nearest_anchor_distance(vector, self.anchors['source'])
         return dual_domain_distance(vector, self.anchors['source'], self.anchors['target'])
 
-    def __call__(self, feats: Tensor, probs: Tensor, ctx: ImageContext) -> Tensor:
+    def __call__(self, feats: Tensor, ctx: ImageContext, **pred: Tensor) -> Tensor:
         """Every pixel scores its image's distance (an image unit reduces it).
 
         Args:
             feats: (D, h, w) decoder features.
-            probs: (C, H, W) softmax.
-            ctx: Per-image context (unused).
+            ctx: Per-image context (its ``labelled`` mask gives the label shape).
+            **pred: The prediction named :attr:`pred_name` (``probs_lowres=``
+                or ``probs=``).
 
         Returns:
-            Tensor: (H, W) constant map.
+            Tensor: (H, W) constant map at the label resolution.
         """
-        return self.image_distance(feats, probs).expand(probs.shape[1:]).contiguous()
+        if set(pred) != {self.pred_name}:
+            raise TypeError(f'MultiAnchorScorer(mask_resolution={self.mask_resolution!r}) '
+                            f'takes {self.pred_name}=, got {sorted(pred)}')
+        return self.image_distance(feats, pred[self.pred_name]).expand(
+            ctx.labelled.shape).contiguous()

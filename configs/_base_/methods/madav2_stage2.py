@@ -43,5 +43,7 @@ stage2_domain_loss_weights = dict(source=1.0, target=1.0, pseudo=0.0)
 # authors' code gives them their own loader): the target CE, OHEM and ACP need them.
 stage2_sampler = dict(type='LabelledTargetTwoDomainSampler', labelled_ratio=0.5)
 # k-means target anchors from the loaded stage-1 model before the first step
-# (Algorithm 1 step 7); a resumed run restores them from the checkpoint.
-anchor_init_hook = dict(type='TargetAnchorInitHook', seed=0, kmeans_iters=20, min_pixels=10)
+# (Algorithm 1 step 7), masks from the low-resolution output as the selection;
+# a resumed run restores them from the checkpoint.
+anchor_init_hook = dict(type='TargetAnchorInitHook', seed=0, kmeans_iters=20, min_pixels=10,
+                        mask_resolution='feature')

@@ -38,13 +38,23 @@ class TargetAnchorInitHook(Hook):
         kmeans_iters: k-means iterations (20, the authors' code).
         min_pixels: Fewest feature pixels that give a class its row.
         batch_size: Images per forward of the pass.
+        mask_resolution: Where the prediction mask is read, as
+            :class:`~mmada.active.MultiAnchorScorer`: ``'feature'`` (the
+            authors' code: argmax of the decode head's low-resolution output)
+            or ``'label'``.
     """
     priority = 'LOW'
 
     def __init__(self, seed: int = 0, kmeans_iters: int = 20, min_pixels: int = 10,
-                 batch_size: int = 1) -> None:
+                 batch_size: int = 1, mask_resolution: str = 'feature') -> None:
+        from mmada.active.anchors import PREDICTION_INPUT
+        if mask_resolution not in PREDICTION_INPUT:
+            raise ValueError(f'TargetAnchorInitHook: mask_resolution must be one of '
+                             f'{tuple(PREDICTION_INPUT)}, got {mask_resolution!r}')
         self.seed, self.kmeans_iters = int(seed), int(kmeans_iters)
         self.min_pixels, self.batch_size = int(min_pixels), int(batch_size)
+        self.mask_resolution = mask_resolution
+        self.pred_name = PREDICTION_INPUT[mask_resolution]
 
     def _pool(self, runner):
         from mmada.active.engine import TargetPool
@@ -57,18 +67,19 @@ class TargetAnchorInitHook(Hook):
     def _vectors(self, runner, pool, indices=None, title: str = 'target anchor pass'
                  ) -> np.ndarray:
         """(N, C x D) class-wise vectors of the pool's images (all ranks), or of ``indices``."""
-        from mmada.active.anchors import class_feature_vector, prediction_at
+        from mmada.active.anchors import class_feature_vector, prediction_mask
         from mmada.active.engine import PoolPass
 
         def vector(idx, out):
-            pred = prediction_at(out['probs'], out['feats'].shape[1:])
-            return class_feature_vector(out['feats'], pred, out['probs'].shape[0],
+            pred = out[self.pred_name]
+            mask = prediction_mask(out['feats'], pred, self.mask_resolution)
+            return class_feature_vector(out['feats'], mask, pred.shape[0],
                                         self.min_pixels).cpu().numpy()
         model = runner.model
         training = model.training
         model.eval()
         try:
-            kept = PoolPass(model, self.batch_size).run(pool, ['feats', 'probs'], vector,
+            kept = PoolPass(model, self.batch_size).run(pool, ['feats', self.pred_name], vector,
                                                         indices=indices, title=title)
         finally:
             model.train(training)
