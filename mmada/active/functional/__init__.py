@@ -19,7 +19,8 @@ Conventions:
 Modules: :mod:`.checks` (input checks), :mod:`.uncertainty` (pixel-wise
 scores), :mod:`.box` (box filters), :mod:`.ripu` (region impurity and the
 RIPU score), :mod:`.regions` (square masks, grid patches) and
-:mod:`.greedy` (argmax-then-suppress selection).
+:mod:`.greedy` (argmax-then-suppress selection); :mod:`.anchors` holds the
+multi-anchor math (MADA / MADAv2), re-exported by :mod:`mmada.active.anchors`.
 """
 from .box import (SMALL_BOX_RADIUS, SmallBoxCounts, box_count, box_mean,
                   box_sum, window_bounds)
