@@ -32,7 +32,8 @@ from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 from mmseg.registry import WEIGHT_INITIALIZERS as MMSEG_WEIGHT_INITIALIZERS
 
-RUNNERS = Registry('runner', parent=MMSEG_RUNNERS, scope='mmada')
+RUNNERS = Registry(
+    'runner', parent=MMSEG_RUNNERS, scope='mmada', locations=['mmada.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMSEG_RUNNER_CONSTRUCTORS, scope='mmada')
 LOOPS = Registry(

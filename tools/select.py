@@ -18,11 +18,10 @@ import sys
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
 
-from mmengine.runner import Runner
-
 from mmada.engine.hooks import ActiveLearningHook  # noqa: E402
 from mmada.utils import (  # noqa: E402
-    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg, run_tool)
+    UserFacingError, add_launch_args, build_runner, finish_distributed, load_cfg, prepare_cfg,
+    run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,7 +45,7 @@ def main() -> int:
         cfg.setdefault('active_learning', {})['oracle'] = dict(type='ExportOracle')
     try:
         prepare_cfg(cfg)
-        runner = Runner.from_cfg(cfg)
+        runner = build_runner(cfg)
         hooks = [h for h in runner.hooks if isinstance(h, ActiveLearningHook)]
         if not hooks:
             raise UserFacingError(f'{args.config} has no ActiveLearningHook')

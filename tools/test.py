@@ -8,10 +8,9 @@ import sys
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
 
-from mmengine.runner import Runner
-
 from mmada.utils import (  # noqa: E402
-    UserFacingError, add_launch_args, finish_distributed, load_cfg, prepare_cfg, run_tool)
+    UserFacingError, add_launch_args, build_runner, finish_distributed, load_cfg, prepare_cfg,
+    run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,7 +45,7 @@ def main() -> int:
         cfg.model = cfg.tta_model
     try:
         prepare_cfg(cfg, train_data=False)
-        Runner.from_cfg(cfg).test()
+        build_runner(cfg).test()
     except UserFacingError as err:
         print(f'error: {err}', file=sys.stderr)
         finish_distributed(synchronize=False)

@@ -1,7 +1,8 @@
 """Train a segmentor: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``.
 
-Parses mmseg's flags and hands the config to MMEngine's Runner; all behaviour
-lives in registered mmada / mmseg components.
+Parses mmseg's flags and hands the config to the runner it names
+(:func:`mmada.utils.build_runner`); all behaviour lives in registered mmada /
+mmseg components.
 """
 import os.path as osp
 import sys
@@ -12,14 +13,11 @@ import sys
 sys.path[0] = osp.dirname(osp.dirname(osp.abspath(__file__)))
 import argparse
 
-from mmengine.runner import Runner
-
 from mmada.engine.optimizers.amp import check_amp_device, enable_amp, log_amp  # noqa: E402
 from mmada.engine.resume import configure_resume  # noqa: E402
-from mmada.registry import RUNNERS  # noqa: E402
 from mmada.utils import (  # noqa: E402
-    AnnotationRequired, StoppedBySignal, UserFacingError, add_launch_args, finish_distributed,
-    load_cfg, prepare_cfg, run_tool)
+    AnnotationRequired, StoppedBySignal, UserFacingError, add_launch_args, build_runner,
+    finish_distributed, load_cfg, prepare_cfg, run_tool)
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,8 +46,7 @@ def main() -> int:
         check_amp_device(cfg)
         configure_resume(cfg, args.resume)
         prepare_cfg(cfg)
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-        runner.train()
+        build_runner(cfg).train()
     except AnnotationRequired as stop:  # every rank stops at the same round
         print(f'stopped: {stop}')
     except StoppedBySignal as stop:  # every rank stops at the same iteration

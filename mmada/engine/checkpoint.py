@@ -1,4 +1,5 @@
-"""Crash-safe checkpoints: atomic saving and finding the newest loadable one.
+"""Crash-safe checkpoints: the ``last_checkpoint`` record and finding the
+newest loadable checkpoint.
 
 MMEngine 0.10.7 writes a checkpoint with ``open(path, 'wb')`` and then
 ``last_checkpoint`` with ``open(path, 'w')``; a process killed during either
@@ -7,22 +8,15 @@ leaves a truncated ``.pth`` or an empty ``last_checkpoint`` (and
 ``max_keep_ckpts`` it also deletes the oldest checkpoint *before* writing the
 new one, so a kill in between can leave no checkpoint at all.
 
-:mod:`mmada.engine.compat` routes MMEngine's saving through this module once,
-at import time:
-
-* :func:`save_checkpoint` replaces the function ``Runner.save_checkpoint``
-  calls (``mmengine.runner.runner.save_checkpoint``): local files are written
-  atomically (temporary file, fsync, rename), remote URIs still go through
-  MMEngine's back-ends;
-* ``last_checkpoint`` is written with :func:`write_last_checkpoint`
-  (atomically), by the ``CheckpointHook`` and by the acquisition hook;
-* :func:`keep_until_saved` makes the ``CheckpointHook`` delete old
-  checkpoints only after the new one and ``last_checkpoint`` are on disk.
-
-:func:`find_resume_checkpoint` is what ``--resume`` uses: ``last_checkpoint``
-if it names a loadable file, else the newest loadable ``iter_*.pth``.
+The components a config names fix the writing side:
+:class:`~mmada.engine.runner.CrashSafeRunner` writes checkpoint files
+atomically, :class:`~mmada.engine.hooks.CrashSafeCheckpointHook` writes
+``last_checkpoint`` with :func:`write_last_checkpoint` (atomically) and
+deletes old checkpoints only after the new one is saved. This module holds
+the reading side: :func:`find_resume_checkpoint` is what ``--resume`` uses:
+``last_checkpoint`` if it names a loadable file, else the newest loadable
+``iter_*.pth``.
 """
-import functools
 import glob
 import os.path as osp
 import re
@@ -30,10 +24,9 @@ from typing import List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import save_checkpoint as mmengine_save_checkpoint
 
 from mmada.utils.errors import UserFacingError
-from mmada.utils.fileio import atomic_write, atomic_write_text, remove_stale_temp_files
+from mmada.utils.fileio import atomic_write_text, remove_stale_temp_files
 
 LAST_CHECKPOINT = 'last_checkpoint'
 CKPT_PATTERN = 'iter_*.pth'
@@ -44,27 +37,6 @@ def _is_local(filename: str) -> bool:
     return '://' not in str(filename)
 
 
-def save_checkpoint(checkpoint: dict, filename: str, file_client_args: Optional[dict] = None,
-                    backend_args: Optional[dict] = None) -> None:
-    """Save a checkpoint; a local file is written atomically.
-
-    Same signature as ``mmengine.runner.checkpoint.save_checkpoint``, which
-    still handles remote back-ends (``s3://``, ``pavi://``, ...).
-
-    Args:
-        checkpoint: The checkpoint dict.
-        filename: Destination path or URI.
-        file_client_args: MMEngine's (deprecated) file client arguments.
-        backend_args: MMEngine's file back-end arguments.
-    """
-    plain_local = _is_local(filename) and file_client_args is None and not backend_args
-    if plain_local:
-        atomic_write(str(filename), lambda f: torch.save(checkpoint, f))
-    else:
-        mmengine_save_checkpoint(checkpoint, filename, file_client_args=file_client_args,
-                       backend_args=backend_args)
-
-
 def write_last_checkpoint(work_dir: str, checkpoint_path: str) -> None:
     """Point ``<work_dir>/last_checkpoint`` at a checkpoint, atomically.
 
@@ -73,88 +45,6 @@ def write_last_checkpoint(work_dir: str, checkpoint_path: str) -> None:
         checkpoint_path: The checkpoint ``--resume`` should load.
     """
     atomic_write_text(osp.join(work_dir, LAST_CHECKPOINT), str(checkpoint_path))
-
-
-def _open_for_checkpoint_hook(file, mode='r', *args, **kwargs):
-    """``open`` as seen by MMEngine's checkpoint hook module.
-
-    Writing ``last_checkpoint`` goes through :func:`write_last_checkpoint`;
-    every other call is the builtin ``open``.
-    """
-    if osp.basename(str(file)) == LAST_CHECKPOINT and mode == 'w' and not args and not kwargs:
-        return _AtomicTextFile(str(file))
-    return open(file, mode, *args, **kwargs)
-
-
-class _AtomicTextFile:
-    """A write-only text file whose content replaces the destination on close."""
-
-    def __init__(self, path: str) -> None:
-        self.path, self.parts = path, []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            atomic_write_text(self.path, ''.join(self.parts))
-
-
-def keep_until_saved(save_with_step):
-    """Wrap ``CheckpointHook._save_checkpoint_with_step``: delete later.
-
-    MMEngine removes the checkpoint that falls out of ``max_keep_ckpts``
-    before it saves the new one. The wrapper collects those removals and
-    performs them once the new checkpoint and ``last_checkpoint`` are on
-    disk, never removing the file ``last_checkpoint`` names.
-
-    Args:
-        save_with_step: MMEngine's method.
-
-    Returns:
-        The wrapped method.
-    """
-    @functools.wraps(save_with_step)
-    def wrapper(self, runner, step, meta):
-        backend = getattr(self, 'file_backend', None)
-        if backend is None or self.max_keep_ckpts <= 0:
-            return save_with_step(self, runner, step, meta)
-        deferred = _DeferredRemoval(backend)
-        self.file_backend = deferred
-        try:
-            save_with_step(self, runner, step, meta)
-        finally:
-            self.file_backend = backend
-        deferred.flush(protect=[getattr(self, 'last_ckpt', None)])
-    return wrapper
-
-
-class _DeferredRemoval:
-    """A file back-end proxy whose ``remove``/``rmtree`` wait for :meth:`flush`."""
-
-    def __init__(self, backend) -> None:
-        self._backend = backend
-        self._pending: List[Tuple[str, str]] = []
-
-    def __getattr__(self, name):
-        return getattr(self._backend, name)
-
-    def remove(self, path) -> None:
-        self._pending.append(('remove', path))
-
-    def rmtree(self, path) -> None:
-        self._pending.append(('rmtree', path))
-
-    def flush(self, protect: List[Optional[str]]) -> None:
-        keep = {osp.abspath(str(p)) for p in protect if p}
-        for method, path in self._pending:
-            if osp.abspath(str(path)) not in keep:
-                getattr(self._backend, method)(path)
-        self._pending = []
 
 
 def checkpoint_problem(path: str) -> Optional[str]:

@@ -1,12 +1,12 @@
-"""MMEngine 0.10.7 fixes, applied once when :mod:`mmada` is imported.
+"""The one fix of MMEngine 0.10.7 applied when :mod:`mmada` is imported.
 
-Two of them, both about checkpoints:
-
-* :func:`allow_mmengine_checkpoints`: resuming under torch >= 2.6 (below);
-* :func:`make_checkpoints_crash_safe`: atomic checkpoints and
-  ``last_checkpoint``, old checkpoints deleted only after the new one is
-  saved, and ``Runner.train`` settling ``--resume`` first (see
-  :mod:`mmada.engine.checkpoint` and :mod:`mmada.engine.resume`).
+Everything else mmada adds to training is a component a config names
+(``runner_type='CrashSafeRunner'`` in ``configs/_base_/default_runtime.py``,
+``CrashSafeCheckpointHook`` in the schedules' ``default_hooks``): importing
+mmada leaves MMEngine's ``Runner``, hooks and checkpoint functions as they
+are. This fix stays a fix because it concerns MMEngine's own class under
+torch >= 2.6, in every program that loads an MMEngine checkpoint, whatever
+its config.
 
 Resuming MMEngine 0.10.7 checkpoints under torch >= 2.6
 --------------------------------------------------------
@@ -32,7 +32,6 @@ import numpy as np
 import torch
 
 _DONE = False
-_SAFE_DONE = False
 
 
 def _history_buffer_getstate(self) -> dict:
@@ -60,53 +59,3 @@ def allow_mmengine_checkpoints() -> None:
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals([HistoryBuffer] + _numpy_globals())
     _DONE = True
-
-
-def make_checkpoints_crash_safe() -> None:
-    """Route MMEngine's checkpoint writing and ``Runner.train`` through mmada.
-
-    * ``Runner.save_checkpoint`` writes local files atomically
-      (:func:`mmada.engine.checkpoint.save_checkpoint`);
-    * ``CheckpointHook`` writes ``last_checkpoint`` atomically and deletes
-      checkpoints beyond ``max_keep_ckpts`` only after the new one is saved;
-    * ``Runner.train`` first calls :func:`mmada.engine.resume.prepare_training`
-      (stale temporary files, ``--resume`` decision, SIGTERM -> checkpoint);
-    * ``Runner.build_dataloader`` makes dataloader workers ignore SIGTERM
-      (the main process checkpoints and stops them).
-    """
-    global _SAFE_DONE
-    if _SAFE_DONE:
-        return
-    import functools
-
-    from mmengine.hooks import CheckpointHook
-    from mmengine.hooks import checkpoint_hook as hook_module
-    from mmengine.runner import Runner
-    from mmengine.runner import runner as runner_module
-
-    from mmada.engine import checkpoint, resume
-    from mmada.engine.hooks import signal_checkpoint_hook as signal_hook
-
-    runner_module.save_checkpoint = checkpoint.save_checkpoint
-    hook_module.open = checkpoint._open_for_checkpoint_hook
-    CheckpointHook._save_checkpoint_with_step = checkpoint.keep_until_saved(
-        CheckpointHook._save_checkpoint_with_step)
-    train = Runner.train
-
-    @functools.wraps(train)
-    def train_prepared(self, *args, **kwargs):
-        try:
-            resume.prepare_training(self)
-            return train(self, *args, **kwargs)
-        finally:
-            resume.finish_training()
-
-    Runner.train = train_prepared
-    build_dataloader = Runner.build_dataloader
-
-    @functools.wraps(build_dataloader)
-    def build_shielded_dataloader(*args, **kwargs):
-        return signal_hook.shield_workers(build_dataloader(*args, **kwargs))
-
-    Runner.build_dataloader = staticmethod(build_shielded_dataloader)
-    _SAFE_DONE = True

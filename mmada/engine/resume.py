@@ -8,8 +8,8 @@ the weights, as without ``--resume``). One log line says which happened, so a
 job script can always pass ``--resume``. ``--resume CHECKPOINT`` resumes from
 that file (MMEngine's ``resume=True`` with ``load_from``).
 
-:func:`prepare_training` runs at the start of every ``Runner.train`` (patched
-in :mod:`mmada.engine.compat`), before any hook, so hooks see the final
+:func:`prepare_training` runs at the start of
+:meth:`mmada.engine.runner.CrashSafeRunner.train`, before any hook, so hooks see the final
 ``runner._resume``: it removes temporary files of interrupted checkpoint
 writes, then decides on rank 0 and broadcasts the decision, so every rank
 resumes from the same file. It also turns SIGTERM into a checkpoint and a
@@ -20,6 +20,7 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.dist import broadcast_object_list, get_dist_info
+from mmengine.hooks import CheckpointHook
 
 from mmada.engine.checkpoint import clean_stale_temp_files, find_resume_checkpoint
 from mmada.engine.hooks import signal_checkpoint_hook as signal_hook
@@ -68,8 +69,7 @@ def is_auto_resume(runner) -> bool:
 def _checkpoint_folders(runner) -> list:
     folders = [runner.work_dir]
     for hook in runner.hooks:
-        out_dir = getattr(hook, 'out_dir', None) if type(hook).__name__ == 'CheckpointHook' \
-            else None
+        out_dir = getattr(hook, 'out_dir', None) if isinstance(hook, CheckpointHook) else None
         if out_dir and '://' not in str(out_dir) and osp.abspath(out_dir) != \
                 osp.abspath(runner.work_dir):
             folders.append(osp.join(out_dir, osp.basename(runner.work_dir.rstrip(osp.sep))))

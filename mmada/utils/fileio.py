@@ -5,13 +5,18 @@ flushes and fsyncs it, renames it over the destination (``os.replace``, atomic
 on POSIX file systems, NFS included) and fsyncs the folder. A process killed at
 any moment leaves the old file or the new one, plus at most a temporary file
 named ``.<name>.tmp-<pid>-<random>``, which :func:`remove_stale_temp_files`
-deletes on the next start.
+deletes on the next start. :func:`atomic_path` is the same for a writer that
+wants a path rather than a file object (MMEngine's checkpoint saving).
+
+This is the one implementation: the label store, checkpoints and
+``last_checkpoint`` all write through it.
 """
+import contextlib
 import glob
 import os
 import os.path as osp
 import uuid
-from typing import IO, Callable, List, Optional
+from typing import IO, Callable, Iterator, List, Optional
 
 TEMP_INFIX = '.tmp-'
 
@@ -47,6 +52,35 @@ def fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """A temporary path to write ``path``'s new content to, renamed on success.
+
+    The body writes the file at the yielded path by any means (e.g. a
+    library's own ``save``); on a clean exit the file is fsynced and renamed
+    over ``path`` and the folder fsynced; on an exception it is removed and
+    ``path`` keeps its old content.
+
+    Args:
+        path: Destination path (its folder is created if missing).
+
+    Yields:
+        str: The temporary path (see :func:`temp_path`).
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = temp_path(path)
+    try:
+        yield tmp
+        with open(tmp, 'rb+') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if osp.lexists(tmp):
+            os.remove(tmp)
+    fsync_dir(folder)
+
+
 def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
     """Write a file atomically: temporary file, flush + fsync, rename.
 
@@ -54,19 +88,9 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
         path: Destination path (its folder is created if missing).
         write: Writes the content to the binary file object it is given.
     """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = temp_path(path)
-    try:
+    with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if osp.lexists(tmp):
-            os.remove(tmp)
-    fsync_dir(folder)
 
 
 def atomic_write_text(path: str, text: str) -> None:

@@ -173,7 +173,7 @@ def _small_loaders(cfg, source_root, target_root, size):
 
 
 def _train(cfg, work_dir, iters=2):
-    from mmengine.runner import Runner
+    from mmada.utils import build_runner
     cfg.work_dir = str(work_dir)
     cfg.train_cfg.update(max_iters=iters, val_interval=iters)
     cfg.param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=iters,
@@ -181,7 +181,7 @@ def _train(cfg, work_dir, iters=2):
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = 10**6
     cfg.default_hooks.checkpoint.save_last = False
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     return runner
 

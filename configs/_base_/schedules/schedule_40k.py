@@ -19,7 +19,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000),
+    # MMEngine's CheckpointHook that saves, then records last_checkpoint
+    # atomically, then deletes the checkpoint beyond max_keep_ckpts.
+    checkpoint=dict(type='CrashSafeCheckpointHook', by_epoch=False, interval=4000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
     # Before any iteration: the model's losses check the train batch size

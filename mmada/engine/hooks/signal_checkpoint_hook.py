@@ -2,13 +2,13 @@
 
 SLURM (pre-emption, ``scancel``, the wall-time limit, ``--signal``) and most
 schedulers send SIGTERM some time before SIGKILL. :func:`install` (called by
-:func:`mmada.engine.resume.prepare_training` at the start of every
-``Runner.train``) replaces the default action, ending the process at once, by
+:func:`mmada.engine.resume.prepare_training` at the start of
+``CrashSafeRunner.train``) replaces the default action, ending the process at once, by
 setting a flag. SLURM signals every process of a job step, dataloader workers
 included, and a worker ended by SIGTERM makes the main process fail at once
 ("DataLoader worker ... is killed by signal"), so :func:`shield_workers`
-(applied to every dataloader ``Runner.build_dataloader`` builds, see
-:mod:`mmada.engine.compat`) makes workers ignore it unless their own main
+(applied to every dataloader ``CrashSafeRunner.build_dataloader`` builds, see
+:mod:`mmada.engine.runner.crash_safe_runner`) makes workers ignore it unless their own main
 process sends it (which it does when it stops them). :class:`CheckpointOnSignalHook`, which
 ``prepare_training`` adds to every training run, looks at the flag after each
 iteration (after every other hook: an acquisition round of that iteration is
@@ -132,7 +132,7 @@ def received() -> Optional[int]:
 class CheckpointOnSignalHook(Hook):
     """Checkpoint and stop at the iteration boundary after a stop signal.
 
-    Added to every training run by ``Runner.train`` (see
+    Added to every training run by ``CrashSafeRunner.train`` (see
     :mod:`mmada.engine.resume`); listing it in a config is not needed.
     """
     priority = 'LOWEST'  # after the acquisition round and the CheckpointHook
