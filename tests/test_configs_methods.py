@@ -11,9 +11,6 @@ the official GTA5 / Cityscapes layouts, on 1 and on 2 processes.
 import json
 import os
 import os.path as osp
-import re
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config
@@ -21,9 +18,10 @@ from mmengine.config import Config
 from mmada.datasets.cityscapes import CheckedCityscapesDataset
 from mmada.datasets.utils import DatasetNotFoundError
 from tests.conftest import ROOT, walk_dicts
-from tests.test_datasets.test_real_datasets import (TINY_V3PLUS, _converted,
-                                                    make_cityscapes, make_gta5)
-from tests.helpers.launch import free_port
+from tests.helpers.datasets import converted, make_cityscapes, make_gta5
+from tests.helpers.real_configs import (
+    plain, BN, loader_cfg, override_config, resize_options, round_one, SHORT, SRC_SIZE, target_ce,
+    TGT_SIZE, TINY_MODEL, TINY_V2_MODEL, train)
 
 RIPU_LOSSES = [
     dict(type='LocalConsistencyLoss', domain='source', loss_weight=0.1, resolution='input'),
@@ -41,11 +39,6 @@ TAIL = '1xb2-40k_{}-1280x640_{}.py'
 
 def load(rel):
     return Config.fromfile(osp.join(ROOT, 'configs', rel))
-
-
-def plain(cfg):
-    """The config as plain dicts/lists (tuples become lists)."""
-    return json.loads(json.dumps(cfg.to_dict(), default=list))
 
 
 def without(d, *dotted):
@@ -345,100 +338,15 @@ def test_cityscapes_missing_data_messages(tmp_path):
 # ------------------------------------------------------ training runs
 USER_CONFIG = osp.join(ROOT, 'configs', CBDA.format('gta2cs', 10, ''))
 SOURCE_FREE = osp.join(ROOT, 'configs', ripu('ripu-sourcefree'))
-SRC_SIZE, TGT_SIZE = (128, 72), (128, 64)  # (w, h)
-# Narrow ResNet-18 (no ImageNet weights offline), BatchNorm trainable.
-BN = dict(type='BN', requires_grad=True)
-TINY_MODEL = dict(
-    backbone=dict(TINY_V3PLUS['backbone'], norm_cfg=BN, norm_eval=False),
-    decode_head=dict(TINY_V3PLUS['decode_head'], norm_cfg=BN))
-TINY_V2_MODEL = dict(
-    backbone=dict(depth=18, base_channels=16, init_cfg=None, norm_cfg=BN, norm_eval=False),
-    decode_head=dict(in_channels=128, dilations=(1, 2)))
-SHORT = dict(
-    # until mmada/datasets/__init__.py imports it
-    custom_imports=dict(imports=['mmada.datasets.cityscapes'], allow_failed_imports=False),
-    train_cfg=dict(max_iters=4, val_interval=4),
-    active_rounds=[2],
-    default_hooks=dict(logger=dict(interval=1), checkpoint=dict(interval=4)),
-    randomness=dict(seed=0))
-
-
 @pytest.fixture(scope='module')
 def real_layout(tmp_path_factory):
     """Tiny GTA5 and Cityscapes trees in their official layouts, converted."""
     tmp = tmp_path_factory.mktemp('real_layout')
-    gta = _converted('gta5', make_gta5, tmp / 'gta5', n=4, w=SRC_SIZE[0],
+    gta = converted('gta5', make_gta5, tmp / 'gta5', n=4, w=SRC_SIZE[0],
                      h=SRC_SIZE[1], mismatch=())
-    cs = _converted('cityscapes', make_cityscapes, tmp / 'cityscapes',
+    cs = converted('cityscapes', make_cityscapes, tmp / 'cityscapes',
                     w=TGT_SIZE[0], h=TGT_SIZE[1], per_city=2)
     return gta, cs
-
-
-def _loader(**dataset):
-    return dict(num_workers=0, persistent_workers=False, dataset=dataset)
-
-
-def override_config(path, user_config, **overrides):
-    """Write a config that ``_base_``s ``user_config`` with ``overrides``."""
-    with open(path, 'w') as f:
-        f.write(f'_base_ = [{user_config!r}]\n')
-        f.writelines(f'{k} = {v!r}\n' for k, v in overrides.items())
-    return str(path)
-
-
-def resize_options(user_config):
-    """``--cfg-options`` shrinking every Resize of the data pipelines.
-
-    Pipelines are lists, which an override config can only replace whole;
-    ``--cfg-options`` reaches single items (``...pipeline.2.scale=...``).
-    """
-    options = []
-
-    def visit(node, dotted):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                visit(value, f'{dotted}.{key}')
-        elif isinstance(node, list) and dotted.endswith('pipeline'):
-            w, h = SRC_SIZE if '.source.' in dotted else TGT_SIZE
-            options.extend(f'{dotted}.{i}.scale=({w},{h})'
-                           for i, t in enumerate(node) if t.get('type') == 'Resize')
-
-    cfg = plain(Config.fromfile(user_config))
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        visit(cfg[key], key)
-    return options
-
-
-def train(config, options, work_dir, nproc=1):
-    """Run tools/train.py (1 process) or tools/dist_train.sh (gloo on CPU)."""
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
-    if nproc == 1:
-        cmd = [sys.executable, 'tools/train.py', config]
-    else:
-        cmd = ['bash', 'tools/dist_train.sh', config, str(nproc)]
-    cmd += ['--work-dir', work_dir, '--cfg-options', *options]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-6000:]
-    assert 'Iter(train) [4/4]' in out and '[active] round 1:' in out and 'mIoU' in out
-    return out
-
-
-def target_ce(out, it):
-    """The target cross-entropy logged at iteration ``it``."""
-    (line, ) = [x for x in out.splitlines() if f'Iter(train) [{it}/4]' in x]
-    return float(re.search(r'target\.decode\.loss_ce: ([0-9.]+)', line).group(1))
-
-
-def round_one(work_dir):
-    """The label store's manifest, after exactly one committed round."""
-    with open(osp.join(work_dir, 'active_labels', 'manifest.json')) as f:
-        manifest = json.load(f)
-    assert manifest['current_round'] == 1 and len(manifest['rounds']) == 1
-    assert manifest['totals']['labelled'] > 0
-    return manifest
 
 
 @pytest.mark.e2e
@@ -454,9 +362,9 @@ def test_user_cbda_config_trains_one_round_on_1_and_2_processes(tmp_path, real_l
                  decode_head=dict(TINY_MODEL['decode_head'], norm_cfg=frozen_bn))
     config = override_config(
         tmp_path / 'cbda_tiny.py', USER_CONFIG, **SHORT, model=model,
-        train_dataloader=_loader(source=dict(data_root=gta),
+        train_dataloader=loader_cfg(source=dict(data_root=gta),
                                  target=dict(dataset=dict(data_root=cs))),
-        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs),
+        val_dataloader=loader_cfg(data_root=cs), test_dataloader=loader_cfg(data_root=cs),
         optim_wrapper=dict(optimizer=dict(lr=0.0)))
     options = resize_options(USER_CONFIG)
     assert len(options) == 5  # source, target, acquisition, val, test
@@ -486,8 +394,8 @@ def test_source_free_config_trains_on_target_alone(tmp_path, real_layout):
     config = override_config(
         tmp_path / 'sourcefree_tiny.py', SOURCE_FREE, **SHORT, model=TINY_V2_MODEL,
         load_from=None,  # the source-only checkpoint of a real run
-        train_dataloader=_loader(dataset=dict(data_root=cs)),
-        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs))
+        train_dataloader=loader_cfg(dataset=dict(data_root=cs)),
+        val_dataloader=loader_cfg(data_root=cs), test_dataloader=loader_cfg(data_root=cs))
     out = train(config, resize_options(SOURCE_FREE), str(tmp_path / 'w'))
     round_one(str(tmp_path / 'w'))
     logged = [x for x in out.splitlines() if 'Iter(train)' in x]
@@ -507,8 +415,8 @@ def test_source_free_config_runs_a_round_before_its_first_step(tmp_path, real_la
     config = override_config(
         tmp_path / 'sf_round0.py', config_path, **dict(SHORT, active_rounds=[0, 2]),
         model=TINY_V2_MODEL, load_from=None,
-        train_dataloader=_loader(dataset=dict(data_root=cs)),
-        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs))
+        train_dataloader=loader_cfg(dataset=dict(data_root=cs)),
+        val_dataloader=loader_cfg(data_root=cs), test_dataloader=loader_cfg(data_root=cs))
     work = str(tmp_path / 'w')
     out = train(config, resize_options(config_path), work)
     assert out.index('[active] round 1:') < out.index('Iter(train) [1/4]')

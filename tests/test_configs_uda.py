@@ -13,10 +13,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from tests.conftest import run_tool
-from tests.test_datasets.test_real_datasets import (TINY_V2, _converted, _small_loaders,
-                                                    _train)
-from tests.test_datasets.test_converters import (REPO, make_cityscapes, make_gta5,
-                                                 make_synthia)
+from tests.helpers.datasets import converted, make_cityscapes, make_gta5, make_synthia, REPO
+from tests.helpers.real_configs import small_loaders, TINY_V2, train_runner
 
 UDA = osp.join(REPO, 'configs', 'uda')
 PAPER = sorted(osp.basename(p) for p in glob.glob(osp.join(UDA, '*_deeplabv2_r101_*.py'))
@@ -28,9 +26,9 @@ TINY_AUX = dict(in_channels=64, dilations=(1, 2))
 def fixtures(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('uda_real')
     return dict(
-        gta2cs=_converted('gta5', make_gta5, tmp / 'gta5', n=3, w=48, h=27),
-        synthia2cs=_converted('synthia', make_synthia, tmp / 'synthia', n=2),
-        cityscapes=_converted('cityscapes', make_cityscapes, tmp / 'cityscapes'))
+        gta2cs=converted('gta5', make_gta5, tmp / 'gta5', n=3, w=48, h=27),
+        synthia2cs=converted('synthia', make_synthia, tmp / 'synthia', n=2),
+        cityscapes=converted('cityscapes', make_cityscapes, tmp / 'cityscapes'))
 
 
 def tiny(name, fixtures):
@@ -38,7 +36,7 @@ def tiny(name, fixtures):
     cfg.merge_from_dict(dict(model=dict(TINY_V2, auxiliary_head=TINY_AUX)))
     bench = 'gta2cs' if '_gta2cs' in name else 'synthia2cs'
     # 64x32: the smallest input the 5 stride-2 discriminator convolutions take
-    _small_loaders(cfg, fixtures[bench], fixtures['cityscapes'], (64, 32))
+    small_loaders(cfg, fixtures[bench], fixtures['cityscapes'], (64, 32))
     return cfg
 
 
@@ -76,7 +74,7 @@ def test_paper_configs_are_the_authors_settings():
 @pytest.mark.e2e
 @pytest.mark.parametrize('name', PAPER)
 def test_paper_config_trains_on_fixtures(name, fixtures, tmp_path):
-    runner = _train(tiny(name, fixtures), tmp_path / 'work', iters=2)
+    runner = train_runner(tiny(name, fixtures), tmp_path / 'work', iters=2)
     assert runner.iter == 2
     hub = runner.message_hub
     assert hub.get_scalar('val/mIoU') is not None
@@ -91,7 +89,7 @@ def test_paper_config_trains_on_fixtures(name, fixtures, tmp_path):
 def test_intrada_pipeline(bench, fixtures, tmp_path):
     """Stage 1 (AdvEnt) -> entropy ranking + easy pseudo labels -> stage 2."""
     stage1 = tiny(f'advent_deeplabv2_r101_1xb1-120k_{bench}-1024x512.py', fixtures)
-    _train(stage1, tmp_path / 'stage1', iters=1).save_checkpoint(
+    train_runner(stage1, tmp_path / 'stage1', iters=1).save_checkpoint(
         str(tmp_path / 'stage1'), 'iter_1.pth')
     cfg1 = str(tmp_path / 'stage1.py')
     stage1.dump(cfg1)
@@ -116,7 +114,7 @@ def test_intrada_pipeline(bench, fixtures, tmp_path):
                data_prefix=dict(img_path=train, seg_map_path=str(out / 'pseudo_labels')))
     tgt.update(ann_file=str(out / 'hard_split.txt'), data_prefix=dict(
         img_path=train, seg_map_path=osp.join(fixtures['cityscapes'], 'gtFine', 'train')))
-    runner = _train(cfg, tmp_path / 'stage2', iters=2)
+    runner = train_runner(cfg, tmp_path / 'stage2', iters=2)
     source = runner.train_dataloader.dataset.source
     assert len(source) == 1 and source.get_data_info(0)['seg_map_path'].startswith(str(out))
     read_back = source[0]['data_samples'].gt_sem_seg.data

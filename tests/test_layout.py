@@ -4,6 +4,7 @@ import inspect
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -98,6 +99,33 @@ def test_no_test_is_collected_twice(request):
     assert twins(items) == [], (
         'these node ids collect the same test (a test imported into or '
         'inherited by a second module or class); import helpers, not tests')
+
+
+def importers_of_test_modules(root: str) -> List[str]:
+    """``path:line`` of every import of a test module (``tests.test_*`` or a bare ``test_*``)."""
+    pattern = re.compile(r'^\s*(from|import)\s+(tests\.)?(\w+\.)*test_\w*')
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in sorted(names):
+            if name.endswith('.py'):
+                path = osp.join(folder, name)
+                with open(path, encoding='utf-8') as f:
+                    for i, line in enumerate(f, 1):
+                        if pattern.match(line):
+                            found.append(f'{osp.relpath(path, root)}:{i}')
+    return found
+
+
+def test_importers_of_test_modules_are_found(tmp_path):
+    (tmp_path / 'test_a.py').write_text('from tests.test_b import helper\nimport os\n')
+    (tmp_path / 'test_c.py').write_text('x = 1\n    from test_converters import make\n')
+    (tmp_path / 'ok.py').write_text('from tests.helpers.datasets import make\n')
+    assert importers_of_test_modules(str(tmp_path)) == ['test_a.py:1', 'test_c.py:2']
+
+
+def test_no_test_module_imports_another():
+    assert importers_of_test_modules(osp.join(ROOT, 'tests')) == [], (
+        'a test module imports another test module: move what they share to tests/helpers/')
 
 
 def test_modules_of_mmada_stay_under_the_line_limit():

@@ -202,7 +202,7 @@ def test_a_round_scores_on_one_thread_and_picks_what_torchs_threads_pick(tmp_pat
     from mmada.active.budget import Budget
     from mmada.active.engine import AcquisitionRound, PoolPass
     from mmada.active.label_store import LabelStore
-    from tests.test_active.test_engine import _Target, tiny_segmentor
+    from tests.helpers.pools import TargetPool, tiny_segmentor
     model = tiny_segmentor(aux=False)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
@@ -213,7 +213,7 @@ def test_a_round_scores_on_one_thread_and_picks_what_torchs_threads_pick(tmp_pat
             engine = AcquisitionRound(scorer, SquareRegionUnit(k=1),
                                       dict(type='PerImageAllocator'), None,
                                       Budget('ratio', 0.05, 1), score_threads=threads)
-            target = _Target([(40, 72)] * 3)
+            target = TargetPool([(40, 72)] * 3)
             store = LabelStore(str(tmp_path / f'store_{threads}'), num_classes=19)
             allocator, _ = engine._score_shard(PoolPass(model, 2), target, store, 1)
             picks[threads] = {i: p.tolist() for i, p in allocator.result().items()}

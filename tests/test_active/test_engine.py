@@ -1,44 +1,11 @@
 """The round engine's pieces without a runner: named outputs, pool passes, point units."""
-import os.path as osp
-
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 from mmada.active import GridPointsUnit
 from mmada.active.engine import PoolPass, image_context
 from mmada.models.acquisition_outputs import acquisition_outputs, find_segmentor
-from mmada.registry import MODELS
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py')
-
-
-def tiny_segmentor(aux: bool):
-    init_default_scope('mmada')
-    cfg = Config.fromfile(TINY)
-    if aux:
-        cfg.model.auxiliary_head = cfg.layer3_aux_head
-    torch.manual_seed(0)
-    return MODELS.build(cfg.model).eval()
-
-
-def sample(seed: int, shape=(40, 72), gt=False) -> dict:
-    g = torch.Generator().manual_seed(seed)
-    img = torch.randint(0, 256, (3, ) + shape, generator=g, dtype=torch.uint8)
-    ds = SegDataSample(metainfo=dict(ori_shape=shape, img_shape=shape, pad_shape=shape))
-    if gt:
-        ds.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, ) + shape, generator=g))
-    return dict(inputs=img, data_samples=ds)
-
-
-def batch(samples):
-    return dict(inputs=[s['inputs'] for s in samples],
-                data_samples=[s['data_samples'] for s in samples])
-
+from tests.helpers.pools import batch, Pool, sample, TargetPool, tiny_segmentor
 
 @pytest.fixture(scope='module')
 def model():
@@ -85,21 +52,8 @@ def test_find_segmentor_follows_wrappers_and_segmentor_attribute(model):
     assert find_segmentor(Adversarial(model)) is model
 
 
-class _Pool:
-    name = 'target'
-
-    def __init__(self, sizes):
-        self.sizes = list(sizes)
-
-    def __len__(self):
-        return len(self.sizes)
-
-    def sample(self, idx):
-        return sample(idx, self.sizes[idx])
-
-
 def test_pool_pass_batches_equal_sizes_and_matches_batch_one(model):
-    pool = _Pool([(40, 72)] * 3 + [(32, 64)] * 2 + [(40, 72)])
+    pool = Pool([(40, 72)] * 3 + [(32, 64)] * 2 + [(40, 72)])
     sizes = []
     one = PoolPass(model, 1).run(pool, ['probs'], lambda i, o: o['probs'])
     four = PoolPass(model, 4)
@@ -144,27 +98,6 @@ def test_grid_points_in_small_border_patches():
         unit.points((5, 4), None)
 
 
-class _Dataset:
-    def __init__(self, n):
-        self.n = n
-        self.metainfo = dict(classes=tuple(f'c{i}' for i in range(19)))
-
-    def key(self, idx):
-        return f'img_{idx}.png'
-
-    def img_path(self, idx):
-        return self.key(idx)
-
-
-class _Target(_Pool):
-    def __init__(self, sizes):
-        super().__init__(sizes)
-        self.dataset = _Dataset(len(sizes))
-
-    def shapes(self):
-        return self.sizes
-
-
 @pytest.mark.parametrize('scorer,unit,allocator', [
     (dict(type='RIPUScorer', k=1), dict(type='SquareRegionUnit', k=1), 'PerImageAllocator'),
     (dict(type='ClassBalancedScorer', scorer=dict(type='RIPUScorer', k=1)),
@@ -184,7 +117,7 @@ def test_no_probability_map_leaves_the_device_while_scoring(model, tmp_path, mon
     from mmada.registry import ACQUISITIONS
     engine = AcquisitionRound(ACQUISITIONS.build(scorer), ACQUISITIONS.build(unit),
                               dict(type=allocator), None, Budget('ratio', 0.05, 1))
-    target = _Target([(40, 72)] * 3)
+    target = TargetPool([(40, 72)] * 3)
     store = LabelStore(str(tmp_path / 'store'), num_classes=19)
     info = engine.round_info(target, store, 1)
     engine.scorer.prepare_round(info)

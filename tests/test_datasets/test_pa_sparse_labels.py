@@ -6,14 +6,12 @@ pixels it happens to sample; the PA configs use ``SparseLabelResize``. The
 fixture is a Cityscapes tree in the official layout at full size.
 """
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 from mmengine.config import Config
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from test_converters import REPO, make_cityscapes, run_converter  # noqa: E402
+from tests.helpers.datasets import make_cityscapes, REPO, run_converter
 
 FULL = (1024, 2048)
 PA = {

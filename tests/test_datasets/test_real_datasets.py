@@ -21,22 +21,15 @@ from mmada.datasets.synthia import SynthiaDataset
 from mmada.datasets.utils import DatasetNotFoundError
 from mmada.utils import UserFacingError
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from test_converters import (ALL_CS_IDS, CS_TRAIN_ID, REPO,  # noqa: E402
-                             SYNTHIA_TRAIN_ID, expected, id_strip,
-                             make_cityscapes, make_gta5, make_synscapes,
-                             make_synthia, run_converter)
+from tests.helpers.datasets import (
+    ALL_CS_IDS, converted, CS_TRAIN_ID, expected, id_strip, make_cityscapes, make_gta5,
+    make_synscapes, make_synthia, REPO, SYNTHIA_TRAIN_ID)
+from tests.helpers.real_configs import small_loaders, TINY_V2, TINY_V3PLUS, train_runner
 
 LOAD = [
     dict(type='mmseg.LoadImageFromFile'),
     dict(type='mmseg.LoadAnnotations')
 ]
-
-
-def _converted(name, builder, root, **kwargs):
-    builder(root, **kwargs)
-    assert run_converter(name, root) == 0
-    return str(root)
 
 
 @pytest.mark.parametrize('cls', [GTA5Dataset, SynthiaDataset,
@@ -49,7 +42,7 @@ def test_metainfo_is_cityscapes(cls):
 
 
 def test_gta5_reads_train_ids_and_skips_mismatch(tmp_path):
-    root = _converted('gta5', make_gta5, tmp_path / 'gta5', n=3,
+    root = converted('gta5', make_gta5, tmp_path / 'gta5', n=3,
                       mismatch=(1, ))
     ds = GTA5Dataset(data_root=root, pipeline=LOAD)
     names = [osp.basename(ds.get_data_info(i)['img_path'])
@@ -64,7 +57,7 @@ def test_gta5_reads_train_ids_and_skips_mismatch(tmp_path):
 
 
 def test_gta5_mismatch_found_without_converter_list(tmp_path):
-    root = _converted('gta5', make_gta5, tmp_path / 'gta5', n=3,
+    root = converted('gta5', make_gta5, tmp_path / 'gta5', n=3,
                       mismatch=(0, 2))
     os.remove(osp.join(root, 'size_mismatch.json'))
     ds = GTA5Dataset(data_root=root)
@@ -75,7 +68,7 @@ def test_gta5_mismatch_found_without_converter_list(tmp_path):
 
 
 def test_synthia_and_synscapes_read_train_ids(tmp_path):
-    root = _converted('synthia', make_synthia, tmp_path / 'synthia', n=2)
+    root = converted('synthia', make_synthia, tmp_path / 'synthia', n=2)
     ds = SynthiaDataset(data_root=root, pipeline=LOAD)
     assert len(ds) == 2
     seg = ds[1]['gt_seg_map']
@@ -84,7 +77,7 @@ def test_synthia_and_synscapes_read_train_ids(tmp_path):
                                                  46, 20)))
     assert not np.isin(seg, [9, 14, 16]).any()  # terrain, truck, train
 
-    root = _converted('synscapes', make_synscapes, tmp_path / 'synscapes')
+    root = converted('synscapes', make_synscapes, tmp_path / 'synscapes')
     ds = SynscapesDataset(data_root=root, pipeline=LOAD)
     assert [osp.basename(d['img_path']) for d in ds.load_data_list()] == [
         '1.png', '2.png']
@@ -141,61 +134,16 @@ def test_train_without_data_prints_one_message(tmp_path):
     assert where in proc.stderr and 'docs/datasets.md' in proc.stderr
 
 
-# A narrow ResNet-18 instead of ResNet-101 (no ImageNet weights offline).
-TINY_V2 = dict(
-    backbone=dict(depth=18, base_channels=16, init_cfg=None),
-    decode_head=dict(in_channels=128, dilations=(1, 2)))
-TINY_V3PLUS = dict(
-    backbone=dict(depth=18, base_channels=16, stem_channels=16,
-                  init_cfg=None),
-    decode_head=dict(in_channels=128, channels=16, c1_in_channels=16,
-                     c1_channels=8, dilations=(1, 2)))
-
-
-def _small_loaders(cfg, source_root, target_root, size):
-    """Point a paper config at the fixtures and shrink its image sizes."""
-    w, h = size
-    loaders = [cfg.train_dataloader, cfg.val_dataloader]
-    for loader in loaders:
-        loader.update(num_workers=0, persistent_workers=False)
-    two = cfg.train_dataloader.dataset
-    two.source.data_root, two.target.data_root = source_root, target_root
-    cfg.val_dataloader.dataset.data_root = target_root
-    for ds in (two.source, two.target, cfg.val_dataloader.dataset):
-        for t in ds.pipeline:
-            if t['type'] in ('Resize', 'RandomResize'):
-                t['scale'] = (w, w) if t['type'] == 'RandomResize' else (w, h)
-            elif t['type'] == 'RandomCrop':
-                t['crop_size'] = (h, w)
-            elif t['type'] == 'Pad':
-                t['size'] = (w, h)
-    cfg.test_dataloader = cfg.val_dataloader
-
-
-def _train(cfg, work_dir, iters=2):
-    from mmada.utils import build_runner
-    cfg.work_dir = str(work_dir)
-    cfg.train_cfg.update(max_iters=iters, val_interval=iters)
-    cfg.param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=iters,
-                                by_epoch=False)]
-    cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint.interval = 10**6
-    cfg.default_hooks.checkpoint.save_last = False
-    runner = build_runner(cfg)
-    runner.train()
-    return runner
-
-
 @pytest.mark.e2e
 def test_train_gta2cs_ripu_config(tmp_path):
-    gta = _converted('gta5', make_gta5, tmp_path / 'gta5', n=3, w=48, h=27)
-    cs = _converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
+    gta = converted('gta5', make_gta5, tmp_path / 'gta5', n=3, w=48, h=27)
+    cs = converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
     cfg = Config.fromfile(osp.join(
         REPO, 'configs/baselines/'
         'supervised_deeplabv2_r101_1xb2-40k_gta2cs-1280x640.py'))
     cfg.merge_from_dict(dict(model=TINY_V2))
-    _small_loaders(cfg, gta, cs, (48, 24))
-    runner = _train(cfg, tmp_path / 'work')
+    small_loaders(cfg, gta, cs, (48, 24))
+    runner = train_runner(cfg, tmp_path / 'work')
     assert runner.iter == 2
     metrics = runner.message_hub.get_scalar('val/mIoU')
     assert metrics is not None
@@ -203,14 +151,14 @@ def test_train_gta2cs_ripu_config(tmp_path):
 
 @pytest.mark.e2e
 def test_train_synthia2cs_mada_config(tmp_path):
-    syn = _converted('synthia', make_synthia, tmp_path / 'synthia', n=2)
-    cs = _converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
+    syn = converted('synthia', make_synthia, tmp_path / 'synthia', n=2)
+    cs = converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
     cfg = Config.fromfile(osp.join(
         REPO, 'configs/baselines/'
         'supervised_deeplabv3plus_r101_1xb2-40k_synthia2cs-896x512.py'))
     cfg.merge_from_dict(dict(model=TINY_V3PLUS))
-    _small_loaders(cfg, syn, cs, (32, 16))
-    runner = _train(cfg, tmp_path / 'work')
+    small_loaders(cfg, syn, cs, (32, 16))
+    runner = train_runner(cfg, tmp_path / 'work')
     assert runner.iter == 2
     hub = runner.message_hub
     for key in ('val/mIoU', 'val/mIoU16', 'val/mIoU13'):
@@ -227,7 +175,7 @@ def test_active_target_configs(tmp_path, name, shape, acquisition_shape):
 
     from mmada.registry import DATASETS
     init_default_scope('mmada')
-    cs = _converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
+    cs = converted('cityscapes', make_cityscapes, tmp_path / 'cityscapes')
     cfg = Config.fromfile(
         osp.join(REPO, f'configs/_base_/datasets/{name}_active.py'))
     target = cfg.train_dataloader.dataset.target

@@ -15,7 +15,7 @@ from mmada.datasets.samplers import (RareClassSampler, RareClassStream,
                                      rare_class_weights)
 from mmada.datasets.utils import DatasetNotFoundError
 from tests.conftest import ROOT
-from tests.test_datasets.test_converters import make_gta5, run_converter
+from tests.helpers.datasets import make_gta5, run_converter
 
 
 def test_rare_class_weights_hand_values():

@@ -12,10 +12,9 @@ from PIL import Image
 
 from mmada.datasets.utils import CITYSCAPES_CLASSES, SYNTHIA_16_CLASSES
 from tests.conftest import ROOT
-from tests.test_configs_methods import (SHORT, TINY_V2_MODEL, _loader, override_config,
-                                        resize_options, round_one, train)
-from tests.test_datasets.test_converters import (make_cityscapes, make_synthia,
-                                                 run_converter)
+from tests.helpers.datasets import make_cityscapes, make_synthia, run_converter
+from tests.helpers.real_configs import (
+    loader_cfg, override_config, resize_options, round_one, SHORT, TINY_V2_MODEL, train)
 
 SYNTHIA_CONFIGS = sorted(
     osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, 'configs', '*', '*synthia2cs*.py'))
@@ -65,9 +64,9 @@ def test_synthia_ra_config_trains_and_acquires_16_classes(tmp_path):
     assert run_converter('cityscapes', cs) == 0
     config = override_config(
         tmp_path / 'synthia_tiny.py', RA, **SHORT, model=TINY_V2_MODEL,
-        train_dataloader=_loader(source=dict(data_root=syn),
+        train_dataloader=loader_cfg(source=dict(data_root=syn),
                                  target=dict(dataset=dict(data_root=cs))),
-        val_dataloader=_loader(data_root=cs), test_dataloader=_loader(data_root=cs))
+        val_dataloader=loader_cfg(data_root=cs), test_dataloader=loader_cfg(data_root=cs))
     work = str(tmp_path / 'w')
     out = train(config, resize_options(RA), work)
     manifest = round_one(work)

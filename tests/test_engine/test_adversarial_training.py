@@ -7,7 +7,7 @@ import os.path as osp
 
 import torch
 
-from tests.conftest import run_tool, tiny_config
+from tests.conftest import tiny_config
 from tests.helpers.launch import dist_train
 
 pytestmark = pytest.mark.e2e  # every test here launches tools or trains

@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 
 from mmada.registry import MODELS
 from tests.conftest import ROOT, run_tool
-from tests.test_datasets.test_converters import make_cityscapes, run_converter
+from tests.helpers.datasets import make_cityscapes, run_converter
 
 pytestmark = pytest.mark.e2e  # every test here launches tools or trains
 

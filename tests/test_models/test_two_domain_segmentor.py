@@ -9,7 +9,7 @@ from mmengine.registry import DefaultScope
 
 from mmada.models.losses import BaseDomainLoss
 from mmada.registry import MODELS
-from tests.helpers.segmentors import build_model, samples  # noqa: F401 (used here and by others)
+from tests.helpers.segmentors import build_model, samples
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
