@@ -42,7 +42,7 @@ def test_stream_draws_rare_classes_from_images_with_enough_pixels():
 
 
 def _gta_without_stats(tmp_path):
-    from tests.test_datasets.test_converters import make_gta5, run_converter
+    from tests.helpers.datasets import make_gta5, run_converter
     root = tmp_path / 'gta5'
     make_gta5(root, n=4, w=16, h=8, mismatch=())
     assert run_converter('gta5', root) == 0
