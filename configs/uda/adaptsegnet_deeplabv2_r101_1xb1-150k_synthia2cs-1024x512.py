@@ -1,26 +1,13 @@
 # AdaptSegNet (multi-level): DeepLab-v2 R101, discriminators on the softmax of the
 # layer4 and layer3 classifiers, lambda_adv 0.001 / 0.0002 (configs/uda/README.md).
-_base_ = [
-    '../_base_/models/deeplabv2_r101.py',
-    '../_base_/uda/synthia2cs_advent.py',
-    '../_base_/default_runtime.py',
-    '../_base_/uda/schedule_adaptsegnet_150k.py',
-    '../_base_/uda/adversarial.py',
-]
+_base_ = ['../_base_/models/deeplabv2_r101.py', '../_base_/uda/synthia2cs_advent.py',
+          '../_base_/default_runtime.py', '../_base_/uda/schedule_adaptsegnet_150k.py',
+          '../_base_/uda/adversarial.py']
 model = dict(
-    # Authors' code (model.train(), frozen affine weights, source and target
-    # forwarded separately): BatchNorm normalises each domain by its own batch
-    # statistics and updates the running ones (configs/uda/README.md).
-    backbone=dict(norm_eval=False),
-    domain_forward='per_domain',
-    type='AdversarialSegmentor',
+    _base_.uda_adversarial_model, **_base_.per_domain_bn,
     decode_head=dict(num_classes={{_base_.synthia_num_classes}}),  # SYNTHIA's 16 classes
     auxiliary_head={{_base_.synthia_layer3_aux_head}},
-    domain_loss_weights=dict(target=0.0),  # unsupervised: no target labels
-    discriminators={{_base_.two_level_discriminators}},
     alignment={{_base_.adaptsegnet_alignment}})
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='MultiOptimWrapperConstructor',
-    segmentor={{_base_.optim_wrapper}},
-    discriminators={{_base_.discriminator_optim_wrapper}})
+optim_wrapper = dict(_delete_=True, constructor='MultiOptimWrapperConstructor',
+                     segmentor=_base_.optim_wrapper,
+                     discriminators=_base_.discriminator_optim_wrapper)

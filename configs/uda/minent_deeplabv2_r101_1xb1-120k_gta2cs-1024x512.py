@@ -1,12 +1,8 @@
 # MinEnt (AdvEnt paper, Sec. 3.1): DeepLab-v2 R101 trained on labelled source and
 # the mean normalised entropy of target predictions on both levels, no discriminator.
-_base_ = [
-    '../_base_/models/deeplabv2_r101.py',
-    '../_base_/uda/gta2cs_advent.py',
-    '../_base_/default_runtime.py',
-    '../_base_/uda/schedule_advent_120k.py',
-    '../_base_/uda/minent.py',
-]
+_base_ = ['../_base_/models/deeplabv2_r101.py', '../_base_/uda/gta2cs_advent.py',
+          '../_base_/default_runtime.py', '../_base_/uda/schedule_advent_120k.py',
+          '../_base_/uda/minent.py']
 model = dict(
     # Authors' code (model.train(), frozen affine weights, source and target
     # forwarded separately): BatchNorm normalises each domain by its own batch

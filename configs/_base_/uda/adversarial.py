@@ -31,3 +31,14 @@ adaptsegnet_alignment = dict(
 advent_alignment = dict(
     type='EntropyAlignment', levels=dict(main=0.001, aux=0.0002),
     source_label=0, target_label=1)
+# The segmentor of the unsupervised AdvEnt / AdaptSegNet configs (no target
+# labels, one discriminator per level); a leaf adds its alignment and heads:
+#   model = dict(_base_.uda_adversarial_model, **_base_.per_domain_bn,
+#                alignment=_base_.advent_alignment, auxiliary_head=...)
+uda_adversarial_model = dict(
+    type='AdversarialSegmentor', domain_loss_weights=dict(target=0.0),
+    discriminators=two_level_discriminators)
+# Authors' code (model.train(), frozen affine weights, source and target
+# forwarded separately): BatchNorm normalises each domain by its own batch
+# statistics and updates the running ones (configs/uda/README.md).
+per_domain_bn = dict(backbone=dict(norm_eval=False), domain_forward='per_domain')

@@ -10,6 +10,7 @@
 _base_ = ['./adversarial.py']
 two_level_discriminators = dict(
     main=dict(channels=(32, 64, 128, 256)), aux=dict(channels=(32, 64, 128, 256)))
+uda_adversarial_model = dict(discriminators=two_level_discriminators)
 discriminator_optim_wrapper = dict(optimizer=dict(lr=2e-4))
 adaptsegnet_alignment = dict(levels=dict(main=0.01, aux=0.002))
 advent_alignment = dict(levels=dict(main=0.001, aux=0.0002))
