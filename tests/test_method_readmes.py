@@ -18,7 +18,7 @@ from mmengine.config import Config
 
 from tests.conftest import ROOT
 
-READMES = ['ripu', 'cbda', 'baselines', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2']
+READMES = ['ripu', 'cbda', 'baselines', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2', 'daformer']
 TICK = re.compile(r'`([^`]+)`')
 
 
@@ -74,7 +74,8 @@ def test_readme_settings_match_resolved_config(method, config, rows):
     assert not wrong, f'{method}/{config}:\n' + '\n'.join(wrong)
 
 
-@pytest.mark.parametrize('method', ['ripu', 'cbda', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2'])
+@pytest.mark.parametrize('method', ['ripu', 'cbda', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2',
+                                    'daformer'])
 def test_readme_cites_paper_publicly(method):
     with open(osp.join(ROOT, 'configs', method, 'README.md')) as f:
         text = f.read()

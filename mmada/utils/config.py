@@ -80,6 +80,38 @@ def _missing_load_from(cfg: Config) -> Optional[str]:
             '--cfg-options load_from=/path/to/checkpoint.pth.')
 
 
+def _pretrained_paths(node, where: str = 'model') -> list:
+    """``(config key, path)`` of every local ``Pretrained`` init checkpoint under ``node``."""
+    found = []
+    if isinstance(node, dict):
+        if node.get('type') in ('Pretrained', 'ImageNetPretrained') and node.get('checkpoint'):
+            found.append((f'{where}.checkpoint', str(node['checkpoint'])))
+        for key, value in node.items():
+            found += _pretrained_paths(value, f'{where}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            found += _pretrained_paths(value, f'{where}.{i}')
+    return found
+
+
+def _missing_pretrained(cfg: Config) -> list:
+    """What is wrong with local pretrained weights (``init_cfg``) that do not exist.
+
+    A backbone initialised from a file (DAFormer's MiT-B5, its frozen
+    ImageNet copy for the feature distance) would otherwise fail after the
+    model and the data were built, with a traceback.
+    """
+    problems = []
+    for key, path in _pretrained_paths(cfg.get('model') or {}):
+        if '://' in path or osp.exists(path):
+            continue
+        problems.append(
+            f'pretrained weights {path} do not exist (config key {key}; looked for '
+            f'{osp.abspath(path)}). Put them there (the config\'s README says where they come '
+            f'from), or set --cfg-options {key}=/path/to/weights.pth.')
+    return problems
+
+
 def _active_dataset_cfgs(node) -> list:
     """Every ``ActiveTargetDataset`` config nested in ``node``."""
     found = []
@@ -97,7 +129,8 @@ def _active_dataset_cfgs(node) -> list:
 def _check_stage_inputs(cfg: Config, train_data: bool = True) -> None:
     """Inputs made by an earlier stage must exist before anything is built.
 
-    A missing ``load_from`` checkpoint and every label store that an
+    A missing ``load_from`` checkpoint, missing pretrained weights of the
+    model's ``init_cfg`` and every label store that an
     ``ActiveTargetDataset(required_rounds=...)`` of the training data needs
     but lacks are named in one message (what, where, the command that makes
     it), not a traceback after the model was built.
@@ -107,7 +140,7 @@ def _check_stage_inputs(cfg: Config, train_data: bool = True) -> None:
         train_data: Also check the training data's label stores.
     """
     from mmada.datasets.active_dataset import missing_rounds
-    problems = [_missing_load_from(cfg)]
+    problems = [_missing_load_from(cfg)] + _missing_pretrained(cfg)
     for ds in _active_dataset_cfgs(cfg.get('train_dataloader') or {} if train_data else {}):
         problems.append(missing_rounds(ds.get('label_store_dir'), ds.get('required_rounds', 0),
                                        ds.get('made_by')))

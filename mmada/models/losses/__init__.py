@@ -8,6 +8,8 @@ from .base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, BaseDomainLoss
 from .contrastive import (class_centres, confusion_counts, confusion_rates,
                           dccm_update, gather_points, sample_indices,
                           weighted_info_nce)
+from .feature_distance import (ImageNetFeatureDistanceLoss, downscale_label_ratio,
+                               masked_feature_distance)
 from .mcu_contrastive import MultiLevelContrastiveLoss
 from .ohem import OHEMCrossEntropyLoss, ohem_cross_entropy, ohem_kept_mask
 from .pseudo_label import (PixelWeightedCELoss, PseudoLabelCELoss, pixel_weighted_ce,
@@ -23,7 +25,8 @@ __all__ = [
     'EntropyAlignment', 'EntropyMinLoss', 'self_information_map', 'normalised_entropy',
     'entropy_min_loss', 'domain_bce', 'confusion_counts', 'confusion_rates', 'dccm_update',
     'weighted_info_nce', 'class_centres', 'sample_indices', 'gather_points',
-    'MultiLevelContrastiveLoss',
+    'MultiLevelContrastiveLoss', 'ImageNetFeatureDistanceLoss', 'downscale_label_ratio',
+    'masked_feature_distance',
     'PseudoLabelCELoss', 'pseudo_label_ce', 'PixelWeightedCELoss', 'pixel_weighted_ce',
     'OHEMCrossEntropyLoss', 'ohem_kept_mask',
     'ohem_cross_entropy', 'SoftAnchorAlignmentLoss', 'soft_anchor_loss', 'ema_update_nearest',
