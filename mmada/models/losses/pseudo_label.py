@@ -90,7 +90,9 @@ class PixelWeightedCELoss(BaseDomainLoss):
     :class:`~mmada.models.teachers.PseudoLabelTeacher` with
     ``quality_threshold``, mixed by :class:`~mmada.models.mixers.DACSMix`):
     true and source labels weigh 1, pseudo labels the teacher's confident
-    share (:func:`~mmada.models.teachers.quality_weight`).
+    share (:func:`~mmada.models.teachers.quality_weight`). On MIC's
+    ``'masked'`` domain (:class:`~mmada.models.mixers.MaskedImageConsistency`)
+    it is MIC's loss ``L^M`` (Hoyer et al., CVPR 2023, Eq. 3).
 
     Args:
         ignore_index: Unlabelled id.
@@ -98,7 +100,7 @@ class PixelWeightedCELoss(BaseDomainLoss):
         **kwargs: See :class:`BaseDomainLoss` (``domain='target'``).
     """
     default_inputs = ('seg_logits', 'gt_sem_seg', 'seg_weight')
-    domains = ('source', 'target', 'pseudo')
+    domains = ('source', 'target', 'pseudo', 'masked')
 
     def __init__(self, ignore_index: int = 255, align_corners: bool = False,
                  loss_name: str = 'loss_pseudo', **kwargs) -> None:

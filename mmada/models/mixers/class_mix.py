@@ -142,7 +142,48 @@ def gaussian_blur(img: Tensor, sigma: float) -> Tensor:
     return out[0]
 
 
-def _norm_stats(segmentor: nn.Module, device) -> Tuple[Tensor, Tensor]:
+def strong_augment(images: Tensor, mean: Tensor, std: Tensor, generator: torch.Generator,
+                   jitter_strength: float = 0.2, jitter_prob: float = 0.8,
+                   blur: bool = True) -> Tensor:
+    """DACS's colour jitter and blur of a normalised batch (see module doc).
+
+    Two draws decide for the whole batch: jitter when ``U(0, 1) <
+    jitter_prob``, blur (if ``blur``) when ``U(0, 1) > 0.5``; then per image
+    the jitter factors (brightness, contrast, saturation ~ U(1 - s, 1 + s),
+    hue ~ U(-s, s) turns, a random order) and the blur sigma ~ U(0.15, 1.15).
+
+    Args:
+        images: (B, 3, H, W) normalised images.
+        mean: (3, 1, 1) normalisation mean (0-255 scale).
+        std: (3, 1, 1) normalisation std (0-255 scale).
+        generator: CPU generator of the draws.
+        jitter_strength: ``s``.
+        jitter_prob: Probability that the batch is jittered.
+        blur: Whether the batch may be blurred.
+
+    Returns:
+        Tensor: The augmented images (``images`` itself when neither applies).
+    """
+    def u(lo=0., hi=1.):
+        return float(torch.empty(()).uniform_(lo, hi, generator=generator))
+    jitter, blurred = u() < jitter_prob, blur and u() > 0.5
+    if not (jitter or blurred):
+        return images
+    out = []
+    s = jitter_strength
+    for img in images:
+        if jitter:
+            x = ((img * std + mean) / 255.).clamp(0, 1)
+            x = color_jitter(x, u(1 - s, 1 + s), u(1 - s, 1 + s), u(1 - s, 1 + s),
+                             u(-s, s), torch.randperm(4, generator=generator).tolist())
+            img = (x * 255. - mean) / std
+        if blurred:
+            img = gaussian_blur(img, u(0.15, 1.15))
+        out.append(img)
+    return torch.stack(out)
+
+
+def norm_stats(segmentor: nn.Module, device) -> Tuple[Tensor, Tensor]:
     """(3, 1, 1) mean and std (0-255) of the segmentor's data preprocessor."""
     pre = segmentor.data_preprocessor
     pre = getattr(pre, 'data_preprocessor', pre)
@@ -204,23 +245,8 @@ class DACSMix(BaseBatchStep):
     def _augment(self, images: Tensor, mean: Tensor, std: Tensor,
                  g: torch.Generator) -> Tensor:
         """Colour jitter and blur of normalised images, the authors' draws."""
-        def u(lo=0., hi=1.):
-            return float(torch.empty(()).uniform_(lo, hi, generator=g))
-        jitter, blur = u() < self.jitter_prob, self.blur and u() > 0.5
-        if not (jitter or blur):
-            return images
-        out = []
-        s = self.jitter_strength
-        for img in images:
-            if jitter:
-                x = ((img * std + mean) / 255.).clamp(0, 1)
-                x = color_jitter(x, u(1 - s, 1 + s), u(1 - s, 1 + s), u(1 - s, 1 + s),
-                                 u(-s, s), torch.randperm(4, generator=g).tolist())
-                img = (x * 255. - mean) / std
-            if blur:
-                img = gaussian_blur(img, u(0.15, 1.15))
-            out.append(img)
-        return torch.stack(out)
+        return strong_augment(images, mean, std, g, self.jitter_strength, self.jitter_prob,
+                              self.blur)
 
     @torch.no_grad()
     def forward(self, segmentor: nn.Module, inputs, data_samples):
@@ -235,7 +261,7 @@ class DACSMix(BaseBatchStep):
         masks = masks.to(tgt_lbl.device)
         weight: Optional[Tensor] = stack_weights(samples)
         images = mix(masks, inputs[self.source_domain], inputs[self.domain])
-        mean, std = _norm_stats(segmentor, images.device)
+        mean, std = norm_stats(segmentor, images.device)
         images = self._augment(images, mean, std, g)
         labels = mix(masks, src_lbl, tgt_lbl)
         if weight is not None:
