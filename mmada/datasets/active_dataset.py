@@ -203,3 +203,23 @@ class ActiveTargetDataset:
         info = self.dataset.get_data_info(idx)
         info['active_key'] = self.key(idx)
         return self.acquisition_pipeline(info)
+
+
+def find_active_dataset(dataset) -> Optional[ActiveTargetDataset]:
+    """The :class:`ActiveTargetDataset` inside a (wrapped) training dataset.
+
+    Args:
+        dataset: A dataset, or a wrapper with ``target`` / ``dataset``.
+
+    Returns:
+        ActiveTargetDataset or None: The first one found, depth first.
+    """
+    if isinstance(dataset, ActiveTargetDataset):
+        return dataset
+    for attr in ('target', 'dataset'):
+        inner = getattr(dataset, attr, None)
+        if inner is not None:
+            found = find_active_dataset(inner)
+            if found is not None:
+                return found
+    return None

@@ -23,6 +23,7 @@ import re
 from typing import List, Optional, Tuple
 
 import torch
+from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 
 from mmada.utils.errors import UserFacingError
@@ -45,6 +46,28 @@ def write_last_checkpoint(work_dir: str, checkpoint_path: str) -> None:
         checkpoint_path: The checkpoint ``--resume`` should load.
     """
     atomic_write_text(osp.join(work_dir, LAST_CHECKPOINT), str(checkpoint_path))
+
+
+def save_and_record(runner, step: int, by_epoch: bool = False) -> str:
+    """Save ``iter_{step}.pth`` in the work dir and point ``last_checkpoint`` at it.
+
+    For checkpoints taken outside the ``CheckpointHook``'s interval (a stop
+    signal, a stop for annotation); call ``barrier()`` afterwards.
+
+    Args:
+        runner: The runner.
+        step: The iteration in the file name.
+        by_epoch: Passed to ``runner.save_checkpoint`` (the ``meta``'s
+            epoch and iteration).
+
+    Returns:
+        str: The checkpoint's path.
+    """
+    path = osp.join(runner.work_dir, f'iter_{step}.pth')
+    runner.save_checkpoint(runner.work_dir, osp.basename(path), by_epoch=by_epoch)
+    if is_main_process():
+        write_last_checkpoint(runner.work_dir, path)
+    return path
 
 
 def checkpoint_problem(path: str) -> Optional[str]:

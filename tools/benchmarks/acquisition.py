@@ -25,7 +25,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 import torch
 
@@ -33,6 +32,7 @@ sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ROOT = sys.path[0]
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import timed  # noqa: E402
 
 MARK = 'acquisition'
 
@@ -90,22 +90,20 @@ def run_round(model, pool, size, scorer_cfg, unit_cfg, global_alloc, seed=0):
     t_fwd, t_sel = [], []
     for i in range(pool):
         img = torch.randint(0, 255, (3, h, w), generator=g, dtype=torch.uint8)
-        start = time.perf_counter()
-        with torch.no_grad():
+        with timed() as fwd, torch.no_grad():
             probs = forward(model, img)
-        mid = time.perf_counter()
-        ctx = ImageContext(i, torch.zeros(h, w, dtype=torch.bool),
-                           torch.Generator().manual_seed(i))
-        score = scorer(probs, ctx)
-        if global_alloc and alloc.threshold > -math.inf:
-            # As ActiveLearningHook: scores below the dataset-wide cut can never
-            # be picked, so they are masked before the greedy pass.
-            score = score.masked_fill(score < alloc.threshold, -math.inf)
-        scores, pos = unit.greedy(score, torch.zeros(h, w, dtype=torch.bool), alloc.max_units())
-        alloc.push(i, scores, pos, costs=unit.cost(pos, (h, w)))
-        end = time.perf_counter()
-        t_fwd.append(mid - start)
-        t_sel.append(end - mid)
+        with timed() as sel:
+            ctx = ImageContext(i, torch.zeros(h, w, dtype=torch.bool),
+                               torch.Generator().manual_seed(i))
+            score = scorer(probs, ctx)
+            if global_alloc and alloc.threshold > -math.inf:
+                # As ActiveLearningHook: scores below the dataset-wide cut can never
+                # be picked, so they are masked before the greedy pass.
+                score = score.masked_fill(score < alloc.threshold, -math.inf)
+            scores, pos = unit.greedy(score, torch.zeros(h, w, dtype=torch.bool), alloc.max_units())
+            alloc.push(i, scores, pos, costs=unit.cost(pos, (h, w)))
+        t_fwd.append(fwd.wall)
+        t_sel.append(sel.wall)
     alloc.result()
     return t_fwd, t_sel
 
@@ -186,25 +184,23 @@ def engine_round(model, pool, pieces, batch_size, store_dir, score_threads=1):
 
     class TimedPass(PoolPass):
         def run(self, pool, names, consume, indices=None, title=''):
-            def timed(idx, out):
-                t = time.perf_counter()
-                value = consume(idx, out)
-                spent.append(time.perf_counter() - t)
-                return value
-            return super().run(pool, names, timed, indices, title)
+            def timed_consume(idx, out):
+                with timed(into=spent):
+                    return consume(idx, out)
+            return super().run(pool, names, timed_consume, indices, title)
 
-    start = time.perf_counter()
-    allocator_, _ = engine._score_shard(TimedPass(model, batch_size), pool, store, 1)
-    allocator_.result()
-    return time.perf_counter() - start, sum(spent)
+    with timed() as total:
+        allocator_, _ = engine._score_shard(TimedPass(model, batch_size), pool, store, 1)
+        allocator_.result()
+    return total.wall, sum(t.wall for t in spent)
 
 
 def forward_pass(model, pool, batch_size, names=('probs', )):
     """Seconds of a pool pass that only computes the outputs."""
     from mmada.active.engine import PoolPass
-    start = time.perf_counter()
-    PoolPass(model, batch_size).run(pool, names, lambda i, o: None)
-    return time.perf_counter() - start
+    with timed() as t:
+        PoolPass(model, batch_size).run(pool, names, lambda i, o: None)
+    return t.wall
 
 
 def engine_rows(model, size, pool_size, repeats, store_dir, before_batches=(1, 4)):

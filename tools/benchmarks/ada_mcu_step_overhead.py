@@ -52,6 +52,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import timed  # noqa: E402
 
 ROOT = sys.path[0]
 MARK = 'ada_mcu_step_overhead'
@@ -131,13 +132,12 @@ def set_thirds(model, h, w) -> None:
 
 def timed_step(model, optim, data):
     """Wall and process-CPU seconds of one ``train_step``."""
-    start, start_cpu = time.perf_counter(), time.process_time()
-    model.train_step(data, optim)
-    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    with timed() as t:
+        model.train_step(data, optim)
     acq = getattr(model, 'online_acquisition', None)
     if acq is not None:
         acq.pending.clear()
-    return wall, cpu
+    return t.wall, t.cpu
 
 
 def crop_note(h: int, w: int, peak_gb: Optional[float]) -> str:
@@ -250,7 +250,7 @@ def main():
 def measure(args):
     """Per variant, the CPU and wall seconds of each block."""
     h, w = args.size
-    start = time.perf_counter()
+    start = time.monotonic()  # the --max-minutes deadline
     with tempfile.TemporaryDirectory() as tmp:
         plain, plain_opt = build(False, tmp, (h, w))
         full, full_opt = build(True, tmp, (h, w))
@@ -275,7 +275,7 @@ def measure(args):
                 cpu[i].append(t_cpu)
                 print(f'block {rep} {variants[i][0]} anchors={anchors}: cpu {t_cpu:.2f} s, '
                       f'wall {t_wall:.2f} s', flush=True)
-            if args.max_minutes and time.perf_counter() - start > 60 * args.max_minutes:
+            if args.max_minutes and time.monotonic() - start > 60 * args.max_minutes:
                 args.repeats = rep + 1
                 break
     return variants, cpu, wall

@@ -16,7 +16,6 @@ import copy
 import os.path as osp
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.config import Config
@@ -28,6 +27,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import median_seconds  # noqa: E402
 from two_domain_overhead import batch  # noqa: E402
 
 ROOT = sys.path[0]
@@ -60,13 +60,7 @@ def build(model_cfg, optim_cfg):
 
 def time_block(fn, iters):
     """Median wall and process-CPU seconds of ``iters`` calls of ``fn``."""
-    wall, cpu = [], []
-    for _ in range(iters):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+    return median_seconds(fn, iters)
 
 
 def breakdown(model, data, iters):

@@ -22,7 +22,6 @@ import argparse
 import math
 import os.path as osp
 import sys
-import time
 import tracemalloc
 
 import numpy as np
@@ -34,6 +33,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from mmada.active import GlobalTopNAllocator, SquareRegionUnit  # noqa: E402
 from report import machine, write_section  # noqa: E402
+from timing import timed  # noqa: E402
 
 SHAPE = (64, 128)
 MARK = 'global_topn_memory'
@@ -74,31 +74,28 @@ def run_pool(size: int,
     alloc.reset(budget)
     excluded = torch.zeros(SHAPE, dtype=torch.bool)
     all_candidates = []
-    t_alloc = 0.
+    t_alloc = []  # Timed blocks of the allocator calls
     max_retained = pushed = 0
     if trace:
         tracemalloc.start()
         base, _ = tracemalloc.get_traced_memory()
-    start = time.perf_counter()
-    for index in range(size):
-        score = score_map(index)
-        if use_threshold:
-            # Scores below the allocator's threshold can never be selected:
-            # masking them only truncates the image's greedy sequence.
-            score = score.masked_fill(score < alloc.threshold, -math.inf)
-        scores, positions = unit.greedy(score, excluded, alloc.max_units())
-        pushed += scores.numel()
-        if collect:
-            all_candidates += [(float(s), index, int(p))
-                               for s, p in zip(scores, positions)]
-        tic = time.perf_counter()
-        alloc.push(index, scores, positions)
-        t_alloc += time.perf_counter() - tic
-        max_retained = max(max_retained, allocator_bytes(alloc))
-    tic = time.perf_counter()
-    result = alloc.result()
-    t_alloc += time.perf_counter() - tic
-    total = time.perf_counter() - start
+    with timed() as total:
+        for index in range(size):
+            score = score_map(index)
+            if use_threshold:
+                # Scores below the allocator's threshold can never be selected:
+                # masking them only truncates the image's greedy sequence.
+                score = score.masked_fill(score < alloc.threshold, -math.inf)
+            scores, positions = unit.greedy(score, excluded, alloc.max_units())
+            pushed += scores.numel()
+            if collect:
+                all_candidates += [(float(s), index, int(p))
+                                   for s, p in zip(scores, positions)]
+            with timed(into=t_alloc):
+                alloc.push(index, scores, positions)
+            max_retained = max(max_retained, allocator_bytes(alloc))
+        with timed(into=t_alloc):
+            result = alloc.result()
     peak = 0
     if trace:
         peak = tracemalloc.get_traced_memory()[1] - base
@@ -116,8 +113,8 @@ def run_pool(size: int,
         images=len(result),
         peak=peak,
         retained=max_retained,
-        t_alloc=t_alloc,
-        total=total)
+        t_alloc=sum(t.wall for t in t_alloc),
+        total=total.wall)
 
 
 def markdown(rows, args) -> str:

@@ -29,7 +29,6 @@ import os.path as osp
 import statistics
 import sys
 import tempfile
-import time
 from typing import Callable, Dict, List, Tuple
 
 import mmcv
@@ -41,6 +40,7 @@ from mmada.active.label_store import LabelStore, RoundUpdate  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import interleaved, timed  # noqa: E402
 
 MARK = 'label_store'
 COMMIT_MARK = 'label_store_commit'
@@ -109,13 +109,7 @@ def time_block(fns: Dict[str, Callable[[], np.ndarray]],
                iters: int) -> Dict[str, float]:
     """Median seconds per call of each function over ``iters`` rounds, the
     functions called in turn so that machine noise hits all of them."""
-    times: Dict[str, List[float]] = {name: [] for name in fns}
-    for _ in range(iters):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return {name: statistics.median(t) for name, t in interleaved(fns, iters).items()}
 
 
 def bench_shape(shape: Tuple[int, int], args: argparse.Namespace) -> dict:
@@ -152,11 +146,11 @@ def bench_commits(args: argparse.Namespace) -> List[dict]:
         for key, left in order.items():
             pixels = np.array([next(left) for _ in range(COMMIT_PIXELS)])
             updates[key] = RoundUpdate(COMMIT_SHAPE, pixels, pixels % NUM_CLASSES)
-        start = time.process_time()  # CPU: fsync waits are not the point
-        if verify_first:
-            store.verify()
-        store.commit_round(store.current_round + 1, updates)
-        return time.process_time() - start
+        with timed() as t:  # CPU seconds: fsync waits are not the point
+            if verify_first:
+                store.verify()
+            store.commit_round(store.current_round + 1, updates)
+        return t.cpu
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

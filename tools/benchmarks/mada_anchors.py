@@ -18,7 +18,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
@@ -27,6 +26,7 @@ sys.path[0] = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from acquisition import _Images, build_model  # noqa: E402
 from report import machine, write_section  # noqa: E402
+from timing import timed  # noqa: E402
 
 MARK = 'mada_anchors'
 
@@ -40,32 +40,29 @@ def anchor_pass(model, pool, batch):
     spent = []
 
     def vector(idx, out):
-        t = time.perf_counter()
-        pred = prediction_at(out['probs'], out['feats'].shape[1:])
-        value = class_feature_vector(out['feats'], pred, 19).cpu().numpy()
-        spent.append(time.perf_counter() - t)
-        return value
-    start = time.perf_counter()
-    kept = PoolPass(model, batch).run(pool, ['feats', 'probs'], vector)
+        with timed(into=spent):
+            pred = prediction_at(out['probs'], out['feats'].shape[1:])
+            return class_feature_vector(out['feats'], pred, 19).cpu().numpy()
+    with timed() as total:
+        kept = PoolPass(model, batch).run(pool, ['feats', 'probs'], vector)
     assert len(kept) == len(pool)
-    return time.perf_counter() - start, sum(spent)
+    return total.wall, sum(t.wall for t in spent)
 
 
 def forward_pass(model, pool, batch):
     """Seconds of a pass that computes the same outputs and keeps nothing."""
     from mmada.active.engine import PoolPass
-    start = time.perf_counter()
-    PoolPass(model, batch).run(pool, ['feats', 'probs'], lambda i, o: None)
-    return time.perf_counter() - start
+    with timed() as total:
+        PoolPass(model, batch).run(pool, ['feats', 'probs'], lambda i, o: None)
+    return total.wall
 
 
 def kmeans_child(num, dim):
     from mmada.active.anchors import kmeans_anchors
     vectors = np.random.default_rng(0).standard_normal((num, dim), dtype=np.float32)
-    start = time.perf_counter()
-    anchors = kmeans_anchors(vectors, 10, seed=0, max_iter=20)
-    seconds = time.perf_counter() - start
-    print(json.dumps(dict(seconds=seconds, shape=list(anchors.shape),
+    with timed() as t:
+        anchors = kmeans_anchors(vectors, 10, seed=0, max_iter=20)
+    print(json.dumps(dict(seconds=t.wall, shape=list(anchors.shape),
                           max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                           vectors_mb=vectors.nbytes / 2**20)))
 

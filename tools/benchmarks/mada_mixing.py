@@ -14,7 +14,6 @@ import argparse
 import os.path as osp
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.config import Config
@@ -26,6 +25,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import median_seconds  # noqa: E402
 from two_domain_overhead import batch  # noqa: E402
 
 ROOT = sys.path[0]
@@ -47,17 +47,6 @@ def build(mixers: bool, min_kept: int):
     optim = build_optim_wrapper(model, dict(
         type='OptimWrapper', optimizer=dict(type='SGD', lr=1e-3, momentum=0.9)))
     return model, optim
-
-
-def timed(fn, iters):
-    """Median (wall, CPU) seconds of ``iters`` calls of ``fn``."""
-    wall, cpu = [], []
-    for _ in range(iters):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
 
 
 def mixers_alone(model, data):
@@ -122,13 +111,13 @@ def main():
     m3, m3_opt = build(True, min_kept)
     alone = mixers_alone(m3, data)
     for model, opt in ((m2, m2_opt), (m3, m3_opt)):
-        timed(lambda: model.train_step(data, opt), 2)  # warm-up
+        median_seconds(lambda: model.train_step(data, opt), 2)  # warm-up
     res = {k: ([], []) for k in ('m2', 'm3', 'mix')}
     ratio_cpu, ratio_wall, share = [], [], []
     for _ in range(args.repeats):
         for key, fn in (('m2', lambda: m2.train_step(data, m2_opt)),
                         ('m3', lambda: m3.train_step(data, m3_opt)), ('mix', alone)):
-            wall, cpu = timed(fn, args.iters)
+            wall, cpu = median_seconds(fn, args.iters)
             res[key][0].append(cpu)
             res[key][1].append(wall)
         ratio_cpu.append(res['m3'][0][-1] / res['m2'][0][-1])

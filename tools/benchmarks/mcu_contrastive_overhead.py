@@ -28,7 +28,6 @@ import argparse
 import os.path as osp
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.config import Config
@@ -43,6 +42,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import median_seconds, repeat  # noqa: E402
 
 ROOT = sys.path[0]
 MARK = 'mcu_contrastive_overhead'
@@ -101,13 +101,7 @@ def make_batch(h, w):
 
 def time_block(model, optim, batch, iters):
     """Median wall and process-CPU seconds of ``iters`` steps."""
-    wall, cpu = [], []
-    for _ in range(iters):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        step(model, optim, batch)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+    return median_seconds(lambda: step(model, optim, batch), iters)
 
 
 def loss_alone(repeats, anchors, samples):
@@ -131,12 +125,8 @@ def loss_alone(repeats, anchors, samples):
         return out
 
     src, tgt = domain(False), domain(True)
-    times = []
-    for _ in range(repeats + 1):
-        start = time.process_time()
-        loss(source=src, target=tgt).backward()
-        times.append(time.process_time() - start)
-    return statistics.median(times[1:])
+    _, cpu, _ = repeat(lambda: loss(source=src, target=tgt).backward(), repeats + 1)
+    return statistics.median(cpu[1:])  # the first call warms up
 
 
 def r101_ratio(args):

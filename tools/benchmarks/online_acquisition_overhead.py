@@ -17,7 +17,6 @@ import os.path as osp
 import statistics
 import sys
 import tempfile
-import time
 
 import torch
 from mmengine.config import Config
@@ -33,6 +32,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 ROOT = sys.path[0]
 MARK = 'online_acquisition_overhead'
@@ -78,17 +78,14 @@ def build(online: bool, store_dir: str, num_images: int, shape):
 
 def time_block(model, optim, make_data, iters):
     """Median wall and process-CPU seconds of ``iters`` training steps."""
-    wall, cpu = [], []
-    for _ in range(iters):
-        data = make_data()  # fresh samples: the acquisition consumes the hidden fields
-        start, start_cpu = time.perf_counter(), time.process_time()
+    def step(data):
         model.train_step(data, optim)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
         acq = getattr(model, 'online_acquisition', None)
         if acq is not None:
             acq.pending.clear()
-    return statistics.median(wall), statistics.median(cpu)
+
+    # fresh samples (untimed): the acquisition consumes the hidden fields
+    return median_seconds(step, iters, setup=make_data)
 
 
 def markdown(args, res) -> str:

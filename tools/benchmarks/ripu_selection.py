@@ -23,7 +23,6 @@ import math
 import os.path as osp
 import statistics
 import sys
-import time
 
 import numpy as np
 import torch
@@ -40,6 +39,7 @@ from mmada.active import (  # noqa: E402
 from mmada.active.base import ImageContext  # noqa: E402
 
 from report import machine, write_section  # noqa: E402
+from timing import repeat  # noqa: E402
 
 SHAPE = (1024, 2048)
 NUM_CLASSES = 19
@@ -92,13 +92,9 @@ def naive_greedy(score: torch.Tensor,
     return values, positions
 
 
-def timed(fn, repeats: int):
+def median_min(fn, repeats: int):
     """Median and minimum wall time (s) of ``fn`` and its last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
+    times, _, result = repeat(fn, repeats)
     return statistics.median(times), min(times), result
 
 
@@ -107,14 +103,14 @@ def bench_case(name, scorer, unit, radius, max_units, probs, repeats,
     """Time scoring, selection and the naive references of one case."""
     ctx = ImageContext(0, torch.zeros(SHAPE, dtype=torch.bool),
                        torch.Generator().manual_seed(0))
-    t_score, _, score = timed(lambda: scorer(probs, ctx), repeats)
+    t_score, _, score = median_min(lambda: scorer(probs, ctx), repeats)
     excluded = torch.zeros(SHAPE, dtype=torch.bool)
-    t_fast, t_fast_min, (values, positions) = timed(
+    t_fast, t_fast_min, (values, positions) = median_min(
         lambda: unit.greedy(score, excluded, max_units), repeats)
-    t_naive, _, (ref_values, ref_positions) = timed(
+    t_naive, _, (ref_values, ref_positions) = median_min(
         lambda: naive_greedy(score, excluded, max_units, radius),
         naive_repeats)
-    t_naive_np, _, (_, np_positions) = timed(
+    t_naive_np, _, (_, np_positions) = median_min(
         lambda: naive_greedy(score, excluded, max_units, radius, 'numpy'),
         naive_repeats)
     assert positions.tolist() == ref_positions == np_positions, name

@@ -14,7 +14,6 @@ import argparse
 import os.path as osp
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.config import Config
@@ -28,6 +27,7 @@ from mmada.registry import MODELS  # noqa: E402
 
 sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 from report import machine, write_section  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 ROOT = sys.path[0]
 MARK = 'two_domain_overhead'
@@ -63,13 +63,7 @@ def build(two_domain: bool):
 
 def time_block(model, optim, data, iters):
     """Median wall and process-CPU seconds of ``iters`` training steps."""
-    wall, cpu = [], []
-    for _ in range(iters):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        model.train_step(data, optim)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+    return median_seconds(lambda: model.train_step(data, optim), iters)
 
 
 def markdown(args, t_plain, t_two, ratios, cpu_plain, cpu_two, cpu_ratios) -> str:

@@ -50,7 +50,9 @@ state, cache and round files), :mod:`.checks` (input validation),
 (:class:`LabelStore`: summaries, reading, committing), :mod:`.queries`
 (pending queries) and :mod:`.restore` (back to a checkpoint).
 """
-from .files import atomic_write, chain_digest, write_npz
+from mmada.utils.fileio import atomic_write
+
+from .files import chain_digest, write_npz
 from .records import (CACHE_DIR, DISCARDED_DIR, FORMAT_NAME, FORMAT_VERSION,
                       LOCK_FILE, MANIFEST, MAX_ROUND, QUERIES_DIR, ROUNDS_DIR,
                       ImageLabels, LabelStoreError, RoundQueries, RoundUpdate,

@@ -1,57 +1,17 @@
-"""Atomic file I/O and digests of the label store.
+"""File I/O and digests of the label store.
 
-Every file of the store is written through :func:`atomic_write` (temp file,
-fsync, ``os.replace``); ``.npz`` members get fixed timestamps so that equal
+Every file of the store is written through :func:`mmada.utils.fileio.atomic_write`
+(temporary file, fsync, ``os.replace``: mmada's one implementation, which
+checkpoints use too); ``.npz`` members get fixed timestamps so that equal
 content gives equal bytes and equal sha256 digests.
 """
 import datetime
 import hashlib
 import json
-import os
-import os.path as osp
-import uuid
 import zipfile
-from typing import IO, Any, Callable, Mapping, Sequence
+from typing import IO, Any, Mapping, Sequence
 
 import numpy as np
-
-
-def fsync_dir(path: str) -> None:
-    """Flush a directory entry (new or renamed files) to disk."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. not supported
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
-    """Write a file atomically: temp file, fsync, ``os.replace``.
-
-    Args:
-        path: Destination path.
-        write: Function writing the content to a binary file object.
-    """
-    dirname = osp.dirname(osp.abspath(path))
-    os.makedirs(dirname, exist_ok=True)
-    tmp = osp.join(dirname,
-                   f'.{osp.basename(path)}.tmp-{os.getpid()}-'
-                   f'{uuid.uuid4().hex[:8]}')
-    try:
-        with open(tmp, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-    fsync_dir(dirname)
 
 
 def write_npz(f: IO[bytes],

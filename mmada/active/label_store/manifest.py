@@ -13,7 +13,9 @@ import os
 import os.path as osp
 from typing import Iterator, Mapping, Optional, Tuple
 
-from .files import atomic_write, fsync_dir, sha256_file, timestamp
+from mmada.utils.fileio import atomic_write, fsync_dir
+
+from .files import sha256_file, timestamp
 from .records import (CACHE_DIR, DISCARDED_DIR, FORMAT_NAME, FORMAT_VERSION,
                       LOCK_FILE, MANIFEST, QUERIES_DIR, ROUNDS_DIR,
                       LabelStoreError)

@@ -7,8 +7,10 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmada.utils.fileio import atomic_write
+
 from .checks import as_flat_indices
-from .files import atomic_write, json_str, write_npz
+from .files import json_str, write_npz
 from .records import LabelStoreError, RoundQueries, RoundUpdate
 
 

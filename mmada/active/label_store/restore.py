@@ -5,13 +5,56 @@ import os
 import os.path as osp
 from typing import Any, Mapping
 
+from mmada.utils.errors import AnnotationRequired, UserFacingError
+
 from .files import chain_digest
 from .records import QUERIES_DIR, LabelStoreError
 
 
 class RestoreMixin:
-    """:meth:`restore` and the truncation behind it (a mixin of
+    """:meth:`restore` and the truncation behind it, and what a checkpoint
+    waiting for annotations may resume to (a mixin of
     :class:`~mmada.active.label_store.LabelStore`)."""
+
+    @staticmethod
+    def initial_state() -> dict:
+        """The :meth:`state_dict` of a store without rounds (checkpoints from before any)."""
+        return dict(round=0, digest=chain_digest([]), round_digests=[])
+
+    def annotations_imported(self, pending_round: int, digest: str) -> bool:
+        """Whether a checkpoint that stopped for annotations can go on.
+
+        The checkpoint was saved after round ``pending_round`` exported its
+        queries, with the store at ``pending_round - 1`` rounds and
+        ``digest``. ``True`` when that round has been imported since (and the
+        rounds before it are unchanged), ``False`` when the checkpoint waits
+        for nothing (``pending_round == 0``).
+
+        Args:
+            pending_round: The checkpoint's pending round (0: none).
+            digest: The checkpoint's store digest.
+
+        Raises:
+            AnnotationRequired: The round's queries still wait for answers.
+            UserFacingError: The store does not match the checkpoint.
+        """
+        if not pending_round:
+            return False
+        if self.current_round == pending_round:
+            if self.digest(upto_round=pending_round - 1) != digest:
+                raise UserFacingError(
+                    f'Label store {self.root} does not match the checkpoint '
+                    f'(rounds 1..{pending_round - 1} differ); refusing to resume.')
+            return True
+        if self.current_round == pending_round - 1 and self.has_queries(pending_round):
+            raise AnnotationRequired(
+                f'round {pending_round} is still waiting for annotations: run '
+                f'tools/import_annotations.py {self.root} --round {pending_round} '
+                'ANNOTATION_DIR, then --resume again.')
+        raise UserFacingError(
+            f'the checkpoint waits for the annotations of round {pending_round}, but '
+            f'the label store {self.root} has neither that round nor its '
+            'queries; resume from an earlier checkpoint.')
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Bring the store back to a checkpoint's :meth:`state_dict`.

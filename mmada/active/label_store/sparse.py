@@ -11,7 +11,9 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from .files import atomic_write, write_npz
+from mmada.utils.fileio import atomic_write
+
+from .files import write_npz
 from .records import ImageLabels, LabelStoreError, Shape
 
 

@@ -5,13 +5,17 @@ queries (:mod:`.queries`) and restore (:mod:`.restore`) are mixins of
 :class:`LabelStore`; the per-image sparse state is :mod:`.sparse`.
 """
 import os.path as osp
+import shutil
+import time
 import warnings
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmada.utils.fileio import atomic_write
+
 from .checks import UpdateChecks, check_shape
-from .files import atomic_write, chain_digest, json_str, write_npz
+from .files import chain_digest, json_str, write_npz
 from .manifest import ManifestMixin
 from .queries import QueriesMixin
 from .records import MANIFEST, ImageLabels, LabelStoreError, RoundUpdate
@@ -67,6 +71,25 @@ class LabelStore(ManifestMixin, UpdateChecks, QueriesMixin, RestoreMixin):
     def exists(root: str) -> bool:
         """Whether ``root`` holds a label store (a manifest)."""
         return osp.isfile(osp.join(root, MANIFEST))
+
+    @classmethod
+    def archive_used(cls, root: str) -> Optional[str]:
+        """Move a store that holds rounds aside, for a new (not resumed) run.
+
+        A new run must not continue on the labels of an earlier one; an
+        empty store (or none) is left where it is.
+
+        Args:
+            root: The store's folder.
+
+        Returns:
+            str or None: Where the store went (``<root>.bak-<time>``).
+        """
+        if not cls.exists(root) or cls(root).current_round == 0:
+            return None
+        backup = f'{root}.bak-{time.strftime("%Y%m%d_%H%M%S")}'
+        shutil.move(root, backup)
+        return backup
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(root={self.root!r}, '

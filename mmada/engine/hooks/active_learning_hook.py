@@ -1,7 +1,5 @@
 """The acquisition hook: decides *when* a round runs and keeps its checkpoint state."""
 import os.path as osp
-import shutil
-import time
 from typing import Optional, Sequence
 
 from mmengine.dist import barrier, is_main_process
@@ -9,34 +7,14 @@ from mmengine.hooks import Hook
 
 from mmada.active import oracles as _oracles  # noqa: F401 (registers oracles)
 from mmada.active.budget import Budget
-from mmada.active.engine import AcquisitionRound, SourcePool, TargetPool
-from mmada.active.engine.pool import DEFAULT_SOURCE_PIPELINE
-from mmada.registry import ACQUISITIONS, HOOKS
+from mmada.active.engine import SourcePool, TargetPool
+from mmada.active.engine import settings as acquisition_settings
+from mmada.datasets.active_dataset import find_active_dataset
+from mmada.engine.checkpoint import save_and_record
+from mmada.registry import HOOKS
 from mmada.utils.errors import AnnotationRequired, UserFacingError
 
 CKPT_KEY = 'active_learning'
-_REQUIRED = ('rounds', 'budget', 'scorer', 'unit')
-DEFAULTS = dict(
-    allocator=dict(type='PerImageAllocator'),
-    oracle=dict(type='GroundTruthOracle'),
-    seed=0,
-    num_vis=4,
-    batch_size=1,
-    source_pipeline=list(DEFAULT_SOURCE_PIPELINE))
-
-
-def find_active_dataset(dataset):
-    """The :class:`ActiveTargetDataset` inside a (wrapped) training dataset."""
-    from mmada.datasets.active_dataset import ActiveTargetDataset
-    if isinstance(dataset, ActiveTargetDataset):
-        return dataset
-    for attr in ('target', 'dataset'):
-        inner = getattr(dataset, attr, None)
-        if inner is not None:
-            found = find_active_dataset(inner)
-            if found is not None:
-                return found
-    return None
 
 
 @HOOKS.register_module()
@@ -53,14 +31,13 @@ class ActiveLearningHook(Hook):
 
     Every checkpoint holds the store's round, budget spent and digest, a
     pending annotation round and the scorer's state (e.g. anchors);
-    ``--resume`` restores the store to exactly the checkpoint's rounds and the
-    scorer to its state.
+    ``--resume`` restores the store to exactly the checkpoint's rounds
+    (:meth:`LabelStore.restore <mmada.active.label_store.LabelStore.restore>`)
+    and the scorer to its state.
 
     Settings come from the constructor or, for those left ``None``, from the
-    config's top-level ``active_learning`` dict (see :meth:`configure`);
-    ``rounds`` defaults to the config's ``active_rounds``, which the
-    ``schedule_*_active.py`` schedules set (MMEngine forbids two ``_base_``
-    files defining the same key, so schedule and method keep apart).
+    config's top-level ``active_learning`` dict, ``rounds`` from
+    ``active_rounds`` (merged and checked by :mod:`mmada.active.engine.settings`).
 
     Args:
         rounds: Iterations after which a round runs (0: before training).
@@ -98,53 +75,24 @@ class ActiveLearningHook(Hook):
         self.cfg_key = cfg_key
         self.store = self.target = self.source = None
         self.pending_round = 0
-        if all(v is not None for k, v in self._args.items() if k in _REQUIRED):
-            self._configure_or_explain({})
+        if all(self._args[k] is not None for k in acquisition_settings.REQUIRED):
+            self.configure({})
 
     def configure(self, cfg_section: dict) -> None:
         """Build the acquisition pieces; refuse bad settings before training.
 
-        Arguments given to the constructor win over ``cfg_section`` (the
-        config's top-level ``active_learning`` dict, which merges across
-        ``_base_`` files: schedules set ``rounds``, methods the rest).
-
         Args:
-            cfg_section: Settings from the config.
+            cfg_section: Settings from the config (the constructor's win).
         """
-        args = dict(DEFAULTS)
-        args.update({k: v for k, v in dict(cfg_section).items()})
-        args.update({k: v for k, v in self._args.items() if v is not None})
-        unknown = sorted(set(args) - set(DEFAULTS) - set(_REQUIRED))
-        if unknown:
-            raise ValueError(f'ActiveLearningHook: unknown settings {unknown}')
-        missing = [k for k in _REQUIRED if args.get(k) is None]
-        if missing:
-            raise ValueError(
-                f'ActiveLearningHook: missing {missing}; give them to the hook or '
-                f'in the config section `{self.cfg_key} = dict(...)`')
-        rounds = [int(r) for r in args['rounds']]
-        if not rounds or any(r < 0 for r in rounds) or sorted(set(rounds)) != rounds:
-            raise ValueError('rounds must be increasing iterations (0 = before the first '
-                             f'training step), got {rounds}')
-        self.rounds = rounds
-        budget = Budget(**args['budget'], num_rounds=len(rounds))
-        self.engine = AcquisitionRound(
-            scorer=ACQUISITIONS.build(args['scorer']), unit=ACQUISITIONS.build(args['unit']),
-            allocator=args['allocator'], oracle=args['oracle'], budget=budget,
-            seed=args['seed'], batch_size=args['batch_size'], num_vis=args['num_vis'])
-        self.source_pipeline = list(args['source_pipeline'])
-        self.settings = args
+        self.settings, self.engine = acquisition_settings.configure(
+            cfg_section, self._args, self.cfg_key)
+        self.rounds = self.settings['rounds']
+        self.source_pipeline = list(self.settings['source_pipeline'])
 
     @property
     def budget(self) -> Budget:
         """The schedule's budget."""
         return self.engine.budget
-
-    def _configure_or_explain(self, section: dict) -> None:
-        try:
-            self.configure(section)
-        except (ValueError, KeyError, TypeError) as err:
-            raise UserFacingError(f'invalid active learning settings: {err}') from err
 
     # ------------------------------------------------------------------ setup
     def before_run(self, runner) -> None:
@@ -160,10 +108,7 @@ class ActiveLearningHook(Hook):
                 not continue on the labels of an earlier one).
         """
         from mmada.active.label_store import LabelStore
-        section = dict(runner.cfg.get(self.cfg_key, {}))
-        if 'rounds' not in section and runner.cfg.get('active_rounds') is not None:
-            section['rounds'] = runner.cfg.active_rounds
-        self._configure_or_explain(section)
+        self.configure(acquisition_settings.config_section(runner.cfg, self.cfg_key))
         loop = runner.train_loop
         dataset = find_active_dataset(loop.dataloader.dataset)
         if dataset is None:
@@ -181,39 +126,21 @@ class ActiveLearningHook(Hook):
         self.target = TargetPool(dataset)
         source = getattr(loop.dataloader.dataset, 'source', None)
         self.source = None if source is None else SourcePool(source, self.source_pipeline)
-        try:
-            self.budget.check_pool(self.target.shapes())
-        except ValueError as err:
-            raise UserFacingError(f'invalid active learning budget: {err}') from err
-        check_pools = getattr(self.engine.scorer, 'check_pools', None)
-        try:
-            if check_pools is not None:
-                check_pools(dict(
-                    target=len(self.target),
-                    source=None if self.source is None else len(self.source)))
-        except ValueError as err:
-            raise UserFacingError(f'invalid active learning settings: {err}') from err
-        root = dataset.label_store_dir
-        if is_main_process() and archive_existing and LabelStore.exists(root):
-            store = LabelStore(root)
-            if store.current_round > 0:
-                backup = f'{root}.bak-{time.strftime("%Y%m%d_%H%M%S")}'
-                shutil.move(root, backup)
-                runner.logger.warning(
-                    f'A new (not resumed) run found a label store with '
-                    f'{store.current_round} rounds; it was moved to {backup}.')
+        acquisition_settings.check_pools(self.engine, self.target.shapes(), len(self.target),
+                                         None if self.source is None else len(self.source))
+        backup = LabelStore.archive_used(dataset.label_store_dir) \
+            if is_main_process() and archive_existing else None
+        if backup:
+            runner.logger.warning(f'A new (not resumed) run found a label store with rounds; '
+                                  f'it was moved to {backup}.')
         barrier()
         self._open_store()
         if archive_existing:  # a fresh run: the data start from the store as it is now
             self._labels_committed(runner, at_batch=0)
 
-    @staticmethod
-    def _loop_can_follow(runner) -> bool:
-        return hasattr(runner.train_loop, 'labels_committed')
-
     def _labels_committed(self, runner, at_batch: Optional[int] = None) -> None:
-        """Tell the train loop that the store's current round is in force."""
-        if self._loop_can_follow(runner):
+        """Tell the train loop (if it follows the store) that the current round is in force."""
+        if hasattr(runner.train_loop, 'labels_committed'):
             runner.train_loop.labels_committed(self.store.current_round, at_batch)
 
     def _open_store(self) -> None:
@@ -229,7 +156,7 @@ class ActiveLearningHook(Hook):
         state = self.store.state_dict()
         state['pending_round'] = self.pending_round
         state['scorer'] = self.engine.scorer.state_dict()
-        if self._loop_can_follow(runner):
+        if hasattr(runner.train_loop, 'label_state_dict'):
             state['data'] = runner.train_loop.label_state_dict()
         checkpoint.setdefault('meta', {})[CKPT_KEY] = state
 
@@ -237,56 +164,34 @@ class ActiveLearningHook(Hook):
         """Bring the label store and the scorer back to the checkpoint's state."""
         if not runner._resume or self.store is None:
             return
-        from mmada.active.label_store import LabelStoreError, chain_digest
-        state = checkpoint.get('meta', {}).get(CKPT_KEY)
-        if state is None:  # a checkpoint from before any round
-            state = dict(round=0, digest=chain_digest([]), round_digests=[])
+        state = checkpoint.get('meta', {}).get(CKPT_KEY) or self.store.initial_state()
         self.engine.scorer.load_state_dict(state.get('scorer', {}))
-        pending = int(state.get('pending_round', 0))
-        if pending and self.store.current_round == pending:
-            # Annotations of the exported round were imported while stopped.
-            if self.store.digest(upto_round=pending - 1) != state['digest']:
-                raise UserFacingError(
-                    f'Label store {self.store.root} does not match the checkpoint '
-                    f'(rounds 1..{pending - 1} differ); refusing to resume.')
-            self.pending_round = 0
-            self._restore_data(runner, state, checkpoint)
-            # the imported round is in force from the checkpoint's batch on
+        if self.store.annotations_imported(int(state.get('pending_round', 0)), state['digest']):
+            self.pending_round = 0  # imported while stopped: in force from the checkpoint on
+            self._restore_data(runner, state)
             self._labels_committed(runner, at_batch=int(checkpoint['meta'].get('iter', 0)))
             return
-        if pending and self.store.current_round == pending - 1 and \
-                self.store.has_queries(pending):
-            raise AnnotationRequired(
-                f'round {pending} is still waiting for annotations: run '
-                f'tools/import_annotations.py {self.store.root} --round {pending} '
-                'ANNOTATION_DIR, then --resume again.')
-        if pending:
-            raise UserFacingError(
-                f'the checkpoint waits for the annotations of round {pending}, but '
-                f'the label store {self.store.root} has neither that round nor its '
-                'queries; resume from an earlier checkpoint.')
         if is_main_process():
+            from mmada.active.label_store import LabelStoreError
             try:
                 self.store.restore(state)
             except LabelStoreError as err:
                 raise UserFacingError(f'cannot resume: {err}') from err
         barrier()
         self._open_store()
-        self._restore_data(runner, state, checkpoint)
+        self._restore_data(runner, state)
 
-    def _restore_data(self, runner, state: dict, checkpoint: dict) -> None:
+    def _restore_data(self, runner, state: dict) -> None:
         """Give the train loop the checkpoint's commit points (see the loop).
 
         Checkpoints written before they were recorded get them from the
         schedule: round ``k`` in force from batch ``rounds[k - 1]`` on.
         """
-        if not self._loop_can_follow(runner):
+        if not hasattr(runner.train_loop, 'load_label_state_dict'):
             return
-        data = state.get('data')
-        if data is None:
-            done = int(state.get('round', 0))
-            data = dict(label_rounds=[[0, 0]] + [[self.rounds[k - 1], k]
-                                                 for k in range(1, done + 1)])
+        done = int(state.get('round', 0))
+        data = state.get('data') or dict(
+            label_rounds=[[0, 0]] + [[self.rounds[k - 1], k] for k in range(1, done + 1)])
         runner.train_loop.load_label_state_dict(data)
 
     # ----------------------------------------------------------------- rounds
@@ -311,8 +216,14 @@ class ActiveLearningHook(Hook):
                 f'Round {self.pending_round} is waiting for annotations: import '
                 'them with tools/import_annotations.py, then --resume.')
         self.run_round(runner.model, round_index, runner.work_dir, runner.logger)
-        if self.pending_round:
-            self._stop_for_annotation(runner, it, round_index)
+        if self.pending_round:  # exported for people: checkpoint (round pending), stop
+            save_and_record(runner, it, by_epoch=True)
+            barrier()
+            query_dir = osp.join(runner.work_dir, 'queries', f'round_{round_index:04d}')
+            raise AnnotationRequired(
+                f'queries of round {round_index} are in {query_dir}: annotate them, run '
+                f'tools/import_annotations.py {self.store.root} --round {round_index} '
+                'ANNOTATION_DIR, then train again with --resume.')
         self._labels_committed(runner)
 
     def run_round(self, model, round_index: int, work_dir: str, logger=None) -> dict:
@@ -331,18 +242,3 @@ class ActiveLearningHook(Hook):
                                  source=self.source, logger=logger)
         self.pending_round = record.get('pending_round', 0)
         return record
-
-    def _stop_for_annotation(self, runner, it: int, round_index: int) -> None:
-        """Checkpoint (marking the round pending) and stop the run."""
-        filename = f'iter_{it}.pth'
-        runner.save_checkpoint(runner.work_dir, filename, save_optimizer=True,
-                               save_param_scheduler=True)
-        if is_main_process():
-            from mmada.engine.checkpoint import write_last_checkpoint
-            write_last_checkpoint(runner.work_dir, osp.join(runner.work_dir, filename))
-        barrier()
-        query_dir = osp.join(runner.work_dir, 'queries', f'round_{round_index:04d}')
-        raise AnnotationRequired(
-            f'queries of round {round_index} are in {query_dir}: annotate them, run '
-            f'tools/import_annotations.py {self.store.root} --round {round_index} '
-            'ANNOTATION_DIR, then train again with --resume.')

@@ -7,9 +7,9 @@ import torch
 from mmengine.dist import broadcast, is_main_process
 from mmengine.hooks import Hook
 
+from mmada.datasets.active_dataset import find_active_dataset
 from mmada.registry import HOOKS
 from mmada.utils.errors import UserFacingError
-from .active_learning_hook import find_active_dataset
 
 ANCHOR_FILE = 'stage2_target_anchors.npz'
 

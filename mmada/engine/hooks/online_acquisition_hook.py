@@ -48,7 +48,7 @@ class OnlineAcquisitionHook(Hook):
     def before_run(self, runner) -> None:
         """Find the acquisition and the target dataset; open the store; bind."""
         from mmada.datasets.online_dataset import OnlineActiveTargetDataset
-        from mmada.engine.hooks.active_learning_hook import find_active_dataset
+        from mmada.datasets.active_dataset import find_active_dataset
         from mmada.models.acquisition_outputs import find_segmentor
         from mmada.active.engine import TargetPool
         from mmada.active.label_store import LabelStore

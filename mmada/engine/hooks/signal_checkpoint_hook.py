@@ -21,13 +21,12 @@ continue with --resume" from "finished" (0) and "failed" (1). A second
 SIGTERM before the boundary ends the process at once.
 """
 import os
-import os.path as osp
 import signal
 import threading
 from typing import Callable, Optional
 
 import torch
-from mmengine.dist import all_reduce, barrier, get_world_size, is_main_process
+from mmengine.dist import all_reduce, barrier, get_world_size
 from mmengine.hooks import CheckpointHook, Hook
 from torch.utils.data import DataLoader
 
@@ -164,9 +163,5 @@ class CheckpointOnSignalHook(Hook):
             if runner.message_hub.get_info('last_ckpt') != path:
                 hook._save_checkpoint(runner)
             return path
-        from mmada.engine.checkpoint import write_last_checkpoint
-        filename = f'iter_{step}.pth'
-        runner.save_checkpoint(runner.work_dir, filename, by_epoch=False)
-        if is_main_process():
-            write_last_checkpoint(runner.work_dir, osp.join(runner.work_dir, filename))
-        return osp.join(runner.work_dir, filename)
+        from mmada.engine.checkpoint import save_and_record
+        return save_and_record(runner, step, by_epoch=False)
