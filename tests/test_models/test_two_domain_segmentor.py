@@ -325,3 +325,37 @@ def test_per_domain_forward_keeps_one_pass_without_batch_statistics(monkeypatch)
     assert calls == [4]
     with pytest.raises(ValueError, match="domain_forward must be one of"):
         build_model(domain_forward='separate')
+
+
+@pytest.mark.parametrize('weighting', ['pseudo', 'all_labels'])
+def test_pseudo_label_weighting_in_the_segmentor(weighting):
+    """PseudoLabelCELoss(weighting='all_labels') is the target's decode CE:
+    one mean over the true and pseudo labels, and the segmentor's own target
+    decode CE is left out (its accuracy and the source's CE stay);
+    'pseudo' adds the mean over the pseudo labels to the segmentor's mean
+    over the true ones."""
+    model = build_model(extra_losses=[dict(type='PseudoLabelCELoss', domain='target',
+                                           weighting=weighting, loss_name='loss_pl')])
+    torch.manual_seed(0)
+    src, tgt = torch.randn(1, 3, 32, 64), torch.randn(1, 3, 32, 64)
+    gt = torch.full((1, 32, 64), 255)
+    gt[0, :2, :5] = 3  # 10 true labels
+    pseudo = torch.full((1, 32, 64), 255)
+    pseudo[0, 10:20, :] = 7  # 640 pseudo labels
+    data = dict(source=samples(torch.randint(0, 19, (1, 32, 64))), target=samples(gt))
+    inputs = dict(source=src, target=tgt)
+    outputs = model.forward_domains(inputs, data)
+    outputs['target']['pseudo_sem_seg'] = pseudo
+    losses = model.losses_from_outputs(outputs, data)
+    with torch.no_grad():
+        s_true, s_pseudo = ce_sum(model, tgt, gt), ce_sum(model, tgt, pseudo)
+    assert 'source.decode.loss_ce' in losses and 'target.decode.acc_seg' in losses
+    if weighting == 'all_labels':
+        assert 'target.decode.loss_ce' not in losses
+        torch.testing.assert_close(losses['target.loss_pl'], (s_true + s_pseudo) / 650,
+                                   rtol=1e-4, atol=1e-5)
+    else:
+        torch.testing.assert_close(losses['target.decode.loss_ce'], s_true / 10,
+                                   rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(losses['target.loss_pl'], s_pseudo / 640,
+                                   rtol=1e-4, atol=1e-5)

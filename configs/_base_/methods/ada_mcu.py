@@ -52,9 +52,15 @@ ada_mcu_acquisition = dict(
 # (2048 x 5 / 1.7).
 ada_mcu_acquisition_5pct = dict(
     ada_mcu_acquisition, budget=dict(type='ratio', value=0.05), samples_per_image=6024)
-# Eq. 5: cross-entropy on the pseudo-labelled G_l pixels; weight 1 (Eq. 6
-# sums the three terms with no weight).
-ada_mcu_pseudo_loss = dict(type='PseudoLabelCELoss', domain='target', loss_weight=1.0)
+# Eqs. 4-6: L_seg sums the cross-entropy over pixels, so every target pixel with
+# a label, ground truth (sampled G_h, G_m) or pseudo (sampled G_l, Eq. 5: the
+# argmax of the prediction), weighs the same: weighting='all_labels' makes this
+# loss the target's decode-head cross-entropy, one mean over all of them (the
+# segmentor leaves its own target decode CE out). The source CE stays its own
+# mean (a sum would weigh every dense source pixel like a sparse target label).
+# Weight 1 (Eq. 6 sums the three terms with no weight).
+ada_mcu_pseudo_loss = dict(type='PseudoLabelCELoss', domain='target', loss_weight=1.0,
+                           weighting='all_labels', loss_name='loss_seg')
 ada_mcu_losses = [ada_mcu_pseudo_loss]
 # "AL w/o AS" (Table VI): no equal-count sampling; every pixel of G_h is
 # labelled (until the budget) and every pixel of G_l pseudo-labelled.

@@ -37,8 +37,9 @@ mcu_loss = dict(
     anchor_group_domains=('target', ),
     seed=0,
     # Weight of L_con (sum of p2p + c2c over the three levels) against the
-    # segmentation loss: 0.1, the weight of the contrastive term in [25].
-    loss_weight=0.1,
+    # segmentation loss: 1, as Sec. III-D-3's L_total = L_seg + L_con (the
+    # weight of [25]'s contrastive term, 0.1, is not the paper's).
+    loss_weight=1.0,
     loss_name='loss_mcu')
 # Table V / VI rows (DCCM off except the Full Model):
 # AL(w MCU_i): image-level units (intra- and cross-image), p2p (Table V, lower part).

@@ -69,7 +69,7 @@ class BaseDomainLoss(nn.Module):
     cross-domain loss sets ``domains = ('both', )`` (its ``forward`` has the
     other signature).
 
-    Two optional hooks of a subclass:
+    Three optional hooks of a subclass:
 
     * :meth:`check_batch_size`: refuse a training batch the loss cannot use
       (e.g. fewer than two images of a domain). ``TrainBatchCheckHook`` asks
@@ -81,6 +81,10 @@ class BaseDomainLoss(nn.Module):
       which the segmentor logs as ``{name}.{part}`` next to the loss
       (``name`` = ``loss_name`` without ``loss_``); they are not added to
       the total, so the loss must equal their sum if they are its terms.
+    * :attr:`replaces_decode_ce`: True when the loss *is* its domain's
+      decode-head cross-entropy (e.g. one mean over ground-truth and pseudo
+      labels); the segmentor then leaves out its own decode-head loss of
+      that domain (the accuracy and the auxiliary heads' losses stay).
 
     Args:
         domain: ``'source'``, ``'target'`` or ``'both'``, among the class's
@@ -94,6 +98,7 @@ class BaseDomainLoss(nn.Module):
     default_inputs: Sequence[str] = ('seg_logits', )
     optional_inputs: Sequence[str] = ()
     domains: Sequence[str] = ('source', 'target')
+    replaces_decode_ce: bool = False
 
     def __init__(self,
                  domain: str = 'target',

@@ -97,6 +97,12 @@ class DomainLossesMixin:
             if check is not None:
                 check(images_per_domain)
 
+    def _decode_ce_replaced(self, domain: str) -> bool:
+        """Whether an extra loss of ``domain`` is its decode-head CE
+        (:attr:`~mmada.models.losses.BaseDomainLoss.replaces_decode_ce`)."""
+        return any(m.domain == domain and getattr(m, 'replaces_decode_ce', False)
+                   for m in self.extra_losses)
+
     def _extra_losses(self, domain: str, outputs: DomainOutputs) -> dict:
         """Weighted extra losses configured for ``domain``."""
         losses = {}
@@ -145,6 +151,8 @@ class DomainLossesMixin:
                         f'loss has weight {weight}: add LoadAnnotations to the {domain} '
                         f'pipeline or set domain_loss_weights={{"{domain}": 0}}.')
                 sup = self._supervised_losses(out, data_samples[domain])
+                if self._decode_ce_replaced(domain):
+                    sup = {k: v for k, v in sup.items() if not k.startswith('decode.loss')}
                 domain_losses.update({
                     k: v * weight if k.rsplit('.', 1)[-1].startswith('loss') else v
                     for k, v in sup.items()})
