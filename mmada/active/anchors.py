@@ -27,6 +27,27 @@ _MODES = ('mada', 'madav2')
 _SOURCE_MASKS = ('label', 'label_and_correct')
 
 
+def kmeans_on_main(vectors: Optional[Tensor], num_anchors: int, seed: int = 0,
+                   max_iter: int = 20) -> Tensor:
+    """:func:`kmeans_anchors` on rank 0 (which holds the vectors), anchors on every rank.
+
+    Args:
+        vectors: (N, d) image vectors on rank 0 (ignored elsewhere).
+        num_anchors: K.
+        seed: k-means seed.
+        max_iter: Lloyd iterations.
+
+    Returns:
+        Tensor: (K, d) float32 anchors, the same on every rank.
+    """
+    from mmengine.dist import broadcast_object_list, get_dist_info
+    rank, world = get_dist_info()
+    box = [kmeans_anchors(vectors.numpy(), num_anchors, seed, max_iter) if rank == 0 else None]
+    if world > 1:
+        broadcast_object_list(box)
+    return torch.from_numpy(box[0])
+
+
 @ACQUISITIONS.register_module()
 class MultiAnchorScorer(BaseScorer):
     """Image distance to multiple anchors (MADA; MADAv2 Eq. 5), a pool-level scorer.
@@ -101,29 +122,25 @@ class MultiAnchorScorer(BaseScorer):
                     f'active_learning.scorer.num_anchors <= {sizes[pool]}')
 
     # ---------------------------------------------------------------- passes
-    def _vectors(self, info: RoundInfo, pool: str) -> np.ndarray:
-        """(N, C * D) vectors of every image of ``pool`` (all ranks)."""
+    def _vectors(self, info: RoundInfo, pool: str) -> Optional[Tensor]:
+        """(N, C * D) vectors of every image of ``pool`` on rank 0 (``None`` elsewhere)."""
         num_classes = info.num_classes
 
         def source_vector(idx: int, out: dict):
             pred = out[self.pred_name] if self.source_mask == 'label_and_correct' else None
             labels = source_mask_labels(out['feats'], out['gt_sem_seg'], pred,
                                         self.mask_resolution)
-            return class_feature_vector(out['feats'], labels, num_classes,
-                                        self.min_pixels).cpu().numpy()
+            return class_feature_vector(out['feats'], labels, num_classes, self.min_pixels)
 
         def target_vector(idx: int, out: dict):
             mask = prediction_mask(out['feats'], out[self.pred_name], self.mask_resolution)
-            return class_feature_vector(out['feats'], mask, num_classes,
-                                        self.min_pixels).cpu().numpy()
+            return class_feature_vector(out['feats'], mask, num_classes, self.min_pixels)
 
         if pool == 'source':
             names = ['feats', 'gt_sem_seg'] + (
                 [self.pred_name] if self.source_mask == 'label_and_correct' else [])
-            kept = info.passes.run('source', names, source_vector)
-        else:
-            kept = info.passes.run('target', ['feats', self.pred_name], target_vector)
-        return np.stack(list(kept.values()))
+            return info.passes.run_rows('source', names, source_vector, dst=0)
+        return info.passes.run_rows('target', ['feats', self.pred_name], target_vector, dst=0)
 
     def prepare_round(self, info: RoundInfo) -> None:
         """Source (and target) passes, k-means anchors (MADAv2 Alg. 1 steps 1-3).
@@ -135,12 +152,9 @@ class MultiAnchorScorer(BaseScorer):
             raise ValueError('MultiAnchorScorer needs pool passes (run it in an acquisition '
                              'round of the engine)')
         self.num_classes = info.num_classes
-        anchors = {'source': kmeans_anchors(self._vectors(info, 'source'), self.num_anchors,
-                                            self.seed, self.kmeans_iters)}
-        if self.mode == 'madav2':
-            anchors['target'] = kmeans_anchors(self._vectors(info, 'target'), self.num_anchors,
-                                               self.seed, self.kmeans_iters)
-        self.anchors = {k: torch.from_numpy(v) for k, v in anchors.items()}
+        pools = ('source', 'target') if self.mode == 'madav2' else ('source', )
+        self.anchors = {pool: kmeans_on_main(self._vectors(info, pool), self.num_anchors,
+                                             self.seed, self.kmeans_iters) for pool in pools}
         if getattr(info, 'work_dir', None):
             self._save(info.work_dir, info.round_index)
 

@@ -99,3 +99,46 @@ def test_run_tool_exits_a_distributed_process_with_its_status_without_finalizing
         raise SystemExit(2)
 
     assert _run_tool_exit(monkeypatch, argparse_error, group=True) == (2, 'os._exit')
+
+
+def _expected_table(total, width):
+    import torch
+    return (100 * torch.arange(total)[:, None] + torch.arange(width)[None]).float()
+
+
+def test_gather_rows_on_one_process_places_rows_at_their_indices():
+    import torch
+    from mmada.active.engine import PassRows
+    from mmada.utils.dist import gather_rows
+    rows = torch.tensor([[1., 2.], [3., 4.]])
+    table = gather_rows(rows, torch.tensor([2, 0]), 3)
+    assert torch.equal(table, torch.tensor([[3., 4.], [0., 0.], [1., 2.]]))
+    full = torch.zeros(3, 2)
+    full[1] = 7
+    assert gather_rows(full, torch.tensor([1]), 3, in_place=True) is full  # no copy
+    kept = PassRows([2, 0], 3)
+    kept.put(2, torch.tensor([[1., 2.]]))  # flattened
+    with pytest.raises(ValueError, match='image 0 gave 3 values, earlier images 2'):
+        kept.put(0, torch.zeros(3))
+    assert torch.equal(kept.gather()[2], torch.tensor([1., 2.]))
+
+
+@pytest.mark.e2e
+def test_gather_rows_on_two_gloo_ranks_in_small_chunks():
+    """Uneven shards (7 rows on 2 ranks), 2-row and 1-row chunks, to rank 0 / rank 1 / all."""
+    import torch
+    from tests.helpers.dist_ranks import gather_rows_rank
+    from tests.helpers.gloo import run_ranks
+    expected = _expected_table(7, 3)
+    cases = [(7, 3, 2 * 3 * 4, 0), (7, 3, 1, 1), (7, 3, 1 << 20, None)]
+    rank0, rank1 = run_ranks(gather_rows_rank, 2, cases)
+    (t0, p0, s0), (t1, p1, s1) = rank0[0], rank1[0]
+    assert torch.equal(t0, expected) and torch.equal(p0, expected) and t1 is None and p1 is None
+    assert (s0, s1) == ((7, 3), (3, 3))  # the sender keeps only its shard
+    (t0, _, _), (t1, p1, _) = rank0[1], rank1[1]
+    assert t0 is None and torch.equal(t1, expected) and torch.equal(p1, expected)
+    for t, p, _ in (rank0[2], rank1[2]):
+        assert torch.equal(t, expected) and torch.equal(p, expected)
+    assert rank0[3] == rank1[3] == (
+        'gather_rows: the ranks hold rows of 2 and 3 values (every rank must run the same '
+        'model on the same label space)')

@@ -11,8 +11,8 @@ The hook (:class:`~mmada.engine.hooks.ActiveLearningHook`) decides *when* a
 round runs and keeps the checkpoint state; ``tools/select.py`` runs a round
 offline with the same engine.
 """
-from .pool import PoolPass, PoolPasses, SourcePool, TargetPool
+from .pool import PassRows, PoolPass, PoolPasses, SourcePool, TargetPool
 from .round import AcquisitionRound, format_record, image_context, image_seed
 
-__all__ = ['PoolPass', 'PoolPasses', 'SourcePool', 'TargetPool', 'AcquisitionRound',
+__all__ = ['PassRows', 'PoolPass', 'PoolPasses', 'SourcePool', 'TargetPool', 'AcquisitionRound',
            'format_record', 'image_context', 'image_seed']

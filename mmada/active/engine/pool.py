@@ -10,16 +10,21 @@ dataset through an evaluation pipeline (with labels, no augmentation).
 shard in batches of images of equal size, hands each image's named outputs
 (:func:`mmada.models.acquisition_outputs.acquisition_outputs`) to a consumer
 on the model's device, and returns what the consumer kept; :meth:`gather`
-merges the ranks' results.
+merges the ranks' results (small values). :meth:`PoolPass.run_rows` keeps
+one vector per image in a table (:class:`PassRows`) that is assembled, in
+bounded chunks of tensors, on the rank that needs it.
 """
 import sys
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.dataset import Compose
 from mmengine.dist import all_gather_object, get_dist_info, is_main_process
 from mmengine.logging import print_log
+from torch import Tensor
 
 from mmada.models.acquisition_outputs import acquisition_outputs, check_output_names
+from mmada.utils.dist import gather_rows
 
 DEFAULT_SOURCE_PIPELINE = (dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
                            dict(type='PackSegInputs'))
@@ -169,6 +174,32 @@ class PoolPass:
             progress.update(len(batch))
         return kept
 
+    def run_rows(self, pool, names: Sequence[str], vector: Callable[[int, dict], Tensor],
+                 dst: Optional[int] = 0, indices: Optional[Sequence[int]] = None,
+                 title: str = '') -> Optional[Tensor]:
+        """One vector per image of the pool, as a table on rank ``dst``.
+
+        Args:
+            pool: A pool.
+            names: Model outputs ``vector`` needs.
+            vector: ``fn(index, outputs) -> Tensor`` (the same size for
+                every image).
+            dst: The rank that receives the table; ``None``: every rank.
+            indices: Images to visit (default: this rank's shard; other
+                indices give a table of the whole pool with zero rows for
+                the images no rank visited).
+            title: Progress title.
+
+        Returns:
+            Tensor | None: (len(pool), d) rows in pool order on the
+            receiving rank(s), ``None`` elsewhere.
+        """
+        indices = self.shard(pool) if indices is None else list(indices)
+        rows = PassRows(indices, len(pool), dst)
+        self.run(pool, names, lambda idx, out: rows.put(idx, vector(idx, out)), indices=indices,
+                 title=title)
+        return rows.gather()
+
     @staticmethod
     def gather(kept: Dict[int, Any]) -> Dict[int, Any]:
         """Merge every rank's kept values (the result is on every rank)."""
@@ -178,6 +209,50 @@ class PoolPass:
         for part in all_gather_object(kept):
             merged.update(part)
         return dict(sorted(merged.items()))
+
+
+class PassRows:
+    """One vector per image of a pool pass, kept where the table is wanted.
+
+    The rank that receives the table writes each vector straight into its
+    (pool, d) table; any other rank into a (shard, d) block that
+    :meth:`gather` sends, a chunk at a time (:func:`gather_rows`). No rank
+    holds more than its table (or block) plus a few chunks.
+
+    Args:
+        indices: The images this rank visits.
+        total: Images of the pool.
+        dst: The rank that receives the table; ``None``: every rank.
+    """
+
+    def __init__(self, indices: Sequence[int], total: int, dst: Optional[int] = 0) -> None:
+        rank = get_dist_info()[0]
+        self.indices, self.total, self.dst = list(indices), int(total), dst
+        self.receives = dst is None or rank == dst
+        self.slot = {idx: (idx if self.receives else j) for j, idx in enumerate(self.indices)}
+        self.table: Optional[Tensor] = None
+
+    def put(self, idx: int, vector: Tensor) -> None:
+        """Keep image ``idx``'s vector (flattened, on the CPU).
+
+        Args:
+            idx: Pool index, one of ``indices``.
+            vector: The image's values; every image gives as many.
+        """
+        vector = vector.detach().reshape(-1)
+        if self.table is None:
+            rows = self.total if self.receives else len(self.indices)
+            self.table = torch.zeros((rows, vector.numel()), dtype=vector.dtype)
+        if vector.numel() != self.table.shape[1]:
+            raise ValueError(f'pool pass: image {idx} gave {vector.numel()} values, earlier '
+                             f'images {self.table.shape[1]} (one vector size per pass)')
+        self.table[self.slot[idx]] = vector.cpu()
+
+    def gather(self) -> Optional[Tensor]:
+        """The (pool, d) table on the receiving rank(s), ``None`` elsewhere."""
+        rows = self.table if self.table is not None else torch.zeros((0, 0))
+        return gather_rows(rows, torch.tensor(self.indices, dtype=torch.int64), self.total,
+                           self.dst, in_place=self.receives)
 
 
 def _collate(samples: List[dict]) -> dict:
@@ -225,3 +300,23 @@ class PoolPasses:
         """
         kept = self.pool_pass.run(self.pool(name), names, consume, title=f'{name} pass')
         return PoolPass.gather(kept) if gather else kept
+
+    def run_rows(self, name: str, names: Sequence[str], vector: Callable[[int, dict], Tensor],
+                 dst: Optional[int] = 0) -> Optional[Tensor]:
+        """One pass over pool ``name``; one vector per image, as a table on ``dst``.
+
+        For per-image vectors of a large pool (MADA's anchors): the table is
+        assembled in bounded chunks on the rank that needs it
+        (:meth:`PoolPass.run_rows`).
+
+        Args:
+            name: ``'source'`` or ``'target'``.
+            names: Model outputs ``vector`` needs.
+            vector: ``fn(index, outputs) -> Tensor``.
+            dst: The receiving rank; ``None``: every rank.
+
+        Returns:
+            Tensor | None: (len(pool), d) on the receiving rank(s).
+        """
+        return self.pool_pass.run_rows(self.pool(name), names, vector, dst=dst,
+                                       title=f'{name} pass')

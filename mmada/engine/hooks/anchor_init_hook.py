@@ -29,8 +29,9 @@ class TargetAnchorInitHook(Hook):
     over the target pool with the loaded model gives every image its
     class-wise vector under the model's prediction (MADAv2 Eq. 4, the
     vectors :class:`~mmada.active.MultiAnchorScorer` clusters), and k-means
-    (scikit-learn, seeded, every vector) gives each loss its anchors. Rank 0
-    clusters and broadcasts; the anchors are also written to
+    (scikit-learn, seeded, every vector) gives each loss its anchors. The
+    vectors are gathered on rank 0 in bounded chunks
+    (:class:`~mmada.active.engine.PassRows`), which clusters and broadcasts; the anchors are also written to
     ``<work_dir>/anchors/stage2_target_anchors.npz`` (key ``target``).
 
     Args:
@@ -64,28 +65,32 @@ class TargetAnchorInitHook(Hook):
                                   'train_dataloader (the target of a TwoDomainDataset).')
         return TargetPool(dataset)
 
-    def _vectors(self, runner, pool, indices=None, title: str = 'target anchor pass'
-                 ) -> np.ndarray:
-        """(N, C x D) class-wise vectors of the pool's images (all ranks), or of ``indices``."""
+    def _vectors(self, runner, pool, indices=None, title: str = 'target anchor pass'):
+        """(N, C x D) class-wise vectors of the pool's images on rank 0, or of ``indices``.
+
+        Returns:
+            Tensor | None: With ``indices``, their vectors (this rank);
+            otherwise the pool's table on rank 0 and ``None`` elsewhere.
+        """
         from mmada.active.anchors import class_feature_vector, prediction_mask
         from mmada.active.engine import PoolPass
 
         def vector(idx, out):
             pred = out[self.pred_name]
             mask = prediction_mask(out['feats'], pred, self.mask_resolution)
-            return class_feature_vector(out['feats'], mask, pred.shape[0],
-                                        self.min_pixels).cpu().numpy()
+            return class_feature_vector(out['feats'], mask, pred.shape[0], self.min_pixels)
         model = runner.model
         training = model.training
         model.eval()
+        names = ['feats', self.pred_name]
         try:
-            kept = PoolPass(model, self.batch_size).run(pool, ['feats', self.pred_name], vector,
-                                                        indices=indices, title=title)
+            pool_pass = PoolPass(model, self.batch_size)
+            if indices is not None:
+                kept = pool_pass.run(pool, names, vector, indices=indices, title=title)
+                return torch.stack(list(kept.values()))
+            return pool_pass.run_rows(pool, names, vector, dst=0, title=title)
         finally:
             model.train(training)
-        if indices is not None:
-            return np.stack(list(kept.values()))
-        return np.stack(list(PoolPass.gather(kept).values()))
 
     def _check(self, runner, pool, losses) -> None:
         """Refuse K > images and anchors of another size before the pass (one image)."""
@@ -116,12 +121,12 @@ class TargetAnchorInitHook(Hook):
             anchors = torch.zeros_like(loss.anchors, device='cpu')
             if is_main_process():
                 anchors = torch.from_numpy(kmeans_anchors(
-                    vectors, loss.anchors.shape[0], self.seed, self.kmeans_iters))
+                    vectors.numpy(), loss.anchors.shape[0], self.seed, self.kmeans_iters))
             anchors = anchors.to(device)
             broadcast(anchors, 0)
             loss.set_anchors(anchors)
         runner.logger.info(f'TargetAnchorInitHook: {len(losses)} anchor memories of '
-                           f'{tuple(losses[0].anchors.shape)} from {len(vectors)} target images')
+                           f'{tuple(losses[0].anchors.shape)} from {len(pool)} target images')
         self._save(runner.work_dir, losses[0].anchors)
 
     @staticmethod
