@@ -18,7 +18,8 @@ from mmengine.config import Config
 
 from tests.conftest import ROOT
 
-READMES = ['ripu', 'cbda', 'baselines', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2', 'daformer']
+READMES = ['ripu', 'cbda', 'baselines', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2', 'daformer',
+           'mic']
 TICK = re.compile(r'`([^`]+)`')
 
 
@@ -75,7 +76,7 @@ def test_readme_settings_match_resolved_config(method, config, rows):
 
 
 @pytest.mark.parametrize('method', ['ripu', 'cbda', 'point_sup', 'uda', 'ada_mcu', 'mada', 'madav2',
-                                    'daformer'])
+                                    'daformer', 'mic'])
 def test_readme_cites_paper_publicly(method):
     with open(osp.join(ROOT, 'configs', method, 'README.md')) as f:
         text = f.read()

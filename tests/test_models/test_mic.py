@@ -1,10 +1,16 @@
 """MIC: patch masks, masked images and the masked domain through the two-domain segmentor."""
+import os.path as osp
+
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmada.models.losses import pixel_weighted_ce
 from mmada.models.mixers import MaskedImageConsistency, block_mask, mask_images
 from mmada.models.teachers import merge_pseudo_labels, quality_weight
+from mmada.registry import MODELS
+from tests.conftest import ROOT
 from tests.helpers.segmentors import build_model, samples
 
 IGN = 255
@@ -132,3 +138,24 @@ def test_augmented_masked_image_is_jittered_before_masking():
     assert kept.any() and (~kept).any()
     assert not torch.allclose(out['masked'][:, :, kept[0]][0], inputs['target'][0][:, kept[0]])
     assert torch.equal(out['target'], inputs['target'])  # the step leaves its input alone
+
+
+def test_synthetic_mic_config_trains_the_masked_domain_on_the_tiny_mit():
+    cfg = Config.fromfile(osp.join(
+        ROOT, 'configs/mic/mic_daformer-mit-tiny_1xb2-900_synthetic-128x256.py'))
+    with DefaultScope.overwrite_default_scope('mmada'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    torch.manual_seed(0)
+    inputs = dict(source=torch.randn(2, 3, 64, 128), target=torch.randn(2, 3, 64, 128))
+    data = dict(source=samples(torch.randint(0, 19, (2, 64, 128))),
+                target=samples(torch.full((2, 64, 128), IGN)))
+    step = model.batch_steps[1]
+    model.batch_steps[0].quality_threshold = 0.0  # every pixel confident: q = 1
+    losses, outputs = model.loss_and_outputs(inputs, data)
+    assert isinstance(step, MaskedImageConsistency) and step.block_size == 8
+    kept = outputs['masked']['img'].ne(0).any(1)
+    assert 0.5 < 1 - kept.float().mean().item() < 0.9  # 2 x 8 x 16 patches, ratio 0.7
+    assert losses['masked.loss_masked'].item() > 0
+    assert outputs['masked']['seg_weight'].eq(1).all()
