@@ -1,12 +1,4 @@
 # AdaptSegNet on the synthetic benchmark: the source-only model adapted for 300
 # iterations with softmax (output-space) alignment on both levels, no target label.
-_base_ = ['../_base_/models/deeplabv2_r18_tiny.py', '../_base_/uda/synthetic_uda.py',
-          '../_base_/default_runtime.py', '../_base_/schedules/schedule_synthetic_adapt.py',
-          '../_base_/uda/adversarial_synthetic.py']
-model = dict(
-    _base_.uda_adversarial_model, domain_forward='per_domain',  # BN statistics per domain
-    auxiliary_head={{_base_.layer3_aux_head}},
-    alignment={{_base_.adaptsegnet_alignment}})
-optim_wrapper = dict(_delete_=True, constructor='MultiOptimWrapperConstructor',
-                     segmentor=_base_.optim_wrapper,
-                     discriminators=_base_.discriminator_optim_wrapper)
+_base_ = ['./advent_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py']
+model = dict(alignment=_base_.adaptsegnet_alignment)
