@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 from .base import BaseScorer, ImageContext, RoundInfo
 from .functional.anchors import (  # noqa: F401 (the math, re-exported under its old names)
     PREDICTION_INPUT, _MASK_RESOLUTIONS, class_feature_vector, dual_domain_distance,
@@ -48,7 +48,7 @@ def kmeans_on_main(vectors: Optional[Tensor], num_anchors: int, seed: int = 0,
     return torch.from_numpy(box[0])
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class MultiAnchorScorer(BaseScorer):
     """Image distance to multiple anchors (MADA; MADAv2 Eq. 5), a pool-level scorer.
 

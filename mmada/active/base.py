@@ -2,7 +2,8 @@
 
 An acquisition round, run by :class:`mmada.active.engine.AcquisitionRound`
 (the hook only decides *when*), is a composition of four registered kinds of
-piece (registry ``mmada.registry.ACQUISITIONS``)::
+piece, each with its registry (``mmada.registry.SCORERS``, ``UNITS``,
+``ALLOCATORS``, ``ORACLES``)::
 
     scorer.prepare_round(info)                    # may run pool passes (info.passes)
     allocator.start_round(budget, unit, shapes, round)

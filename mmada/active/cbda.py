@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 from . import functional as F
 from .base import BaseScorer, ImageContext, RoundInfo
 
@@ -168,7 +168,7 @@ def imbalance_score(counts: Tensor) -> float:
     return kl_class / math.log(num_classes)
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class ClassBalancedScorer(BaseScorer):
     """CBDA's class balancing, wrapped around any scorer (Eqs. 1-3, Alg. 3).
 
@@ -181,7 +181,7 @@ class ClassBalancedScorer(BaseScorer):
     :mod:`mmada.active.scorers` are).
 
     Args:
-        scorer: Config (built from ``ACQUISITIONS``) or instance of the
+        scorer: Config (built from ``SCORERS``) or instance of the
             wrapped scorer.
         goal: Goal class distribution (C values summing to 1); ``None`` for
             uniform, as in the paper.
@@ -193,7 +193,7 @@ class ClassBalancedScorer(BaseScorer):
                  goal: Optional[Sequence[float]] = None,
                  eps: float = 1e-6) -> None:
         if isinstance(scorer, dict):
-            scorer = ACQUISITIONS.build(scorer)
+            scorer = SCORERS.build(scorer)
         if not isinstance(scorer, BaseScorer):
             raise ValueError(f'ClassBalancedScorer: scorer must be a '
                              f'BaseScorer or its config, got {scorer!r}')

@@ -19,7 +19,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 from mmada.utils.errors import UserFacingError
 from . import functional as F
 from .base import BaseScorer, ImageContext
@@ -55,7 +55,7 @@ def _discriminator_state(path: str, prefix: str, made_by: Optional[str]) -> dict
     return found
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class AdversarialImageScorer(BaseScorer):
     """Table 4's adversarial selection (MADAv2 Eq. 17), an image scorer.
 
@@ -115,7 +115,7 @@ class AdversarialImageScorer(BaseScorer):
         return self.image_score(probs).expand(probs.shape[1:]).contiguous()
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class AADAImageScorer(AdversarialImageScorer):
     """Table 4's AADA selection (MADAv2 Eq. 18): ``E_ent * E_adv``.
 

@@ -20,7 +20,7 @@ import numpy as np
 from mmengine.fileio import get
 from mmengine.logging import print_log
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ORACLES
 from .label_store import LabelStore, RoundQueries, RoundUpdate
 
 PathSource = Union[Callable[[str], str], Mapping[str, str]]
@@ -69,7 +69,7 @@ class BaseOracle:
         raise NotImplementedError
 
 
-@ACQUISITIONS.register_module()
+@ORACLES.register_module()
 class GroundTruthOracle(BaseOracle):
     """Simulated annotator that reads the target ground truth.
 
@@ -206,7 +206,7 @@ class GroundTruthOracle(BaseOracle):
         return store.commit_round(round_index, self.answer(queries), meta)
 
 
-@ACQUISITIONS.register_module()
+@ORACLES.register_module()
 class ExportOracle(BaseOracle):
     """Human in the loop: export the queries and wait for annotations.
 

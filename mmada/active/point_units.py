@@ -13,14 +13,14 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import UNITS
 from .base import ImageContext
 from .units import GridPatchUnit, _check_shape
 
 _PSEUDO = (None, 'points', 'dense')
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class GridPointsUnit(GridPatchUnit):
     """``points_per_patch`` random points in each picked grid patch.
 

@@ -7,12 +7,12 @@ first". The math lives in :mod:`mmada.active.functional`.
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 from . import functional as F
 from .base import BaseScorer, ImageContext
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class RandomScorer(BaseScorer):
     """Uniform random scores in [0, 1) (RIPU's RAND baseline).
 
@@ -37,7 +37,7 @@ class RandomScorer(BaseScorer):
         return score.to(probs.device)
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class EntropyScorer(BaseScorer):
     """Pixel entropy ``-sum_c p_c log p_c`` (RIPU Eq. 5; the ENT baseline).
 
@@ -61,7 +61,7 @@ class EntropyScorer(BaseScorer):
         return F.pixel_entropy(probs, normalize=self.normalize)
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class SoftmaxConfidenceScorer(BaseScorer):
     """Least confidence ``1 - max_c p_c`` (RIPU appendix; SCONF baseline)."""
 
@@ -78,7 +78,7 @@ class SoftmaxConfidenceScorer(BaseScorer):
         return F.softmax_confidence(probs)
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class MarginScorer(BaseScorer):
     """Margin ``1 - (p_1 - p_2)``: a small top-2 margin scores high."""
 
@@ -95,7 +95,7 @@ class MarginScorer(BaseScorer):
         return F.margin_score(probs)
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class RIPUScorer(BaseScorer):
     """Region impurity x prediction uncertainty (RIPU, Eqs. 4-7).
 

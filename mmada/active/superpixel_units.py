@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import UNITS
 from mmada.utils.errors import UserFacingError
 from . import functional as F
 from .base import BaseUnit, ImageContext
@@ -56,7 +56,7 @@ def slic_regions(image: Tensor, region_pixels: float, compactness: float = 10.,
     return torch.from_numpy(rank[inverse.reshape(-1)].reshape(height, width))
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class SuperpixelUnit(BaseUnit):
     """SLIC superpixels of the target image as selection units (RIPU Table 5).
 

@@ -16,7 +16,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import UNITS
 from . import functional as F
 from .base import BaseUnit, ImageContext
 
@@ -38,7 +38,7 @@ def _check_shape(shape: Sequence[int]) -> Tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class PixelUnit(BaseUnit):
     """Single pixels, with optional neighbourhood suppression (RIPU PA).
 
@@ -91,7 +91,7 @@ class PixelUnit(BaseUnit):
         return F.square_sizes(positions, _check_shape(shape), 0)
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class SquareRegionUnit(BaseUnit):
     """(2k+1)x(2k+1) squares around centres (RIPU RA, Eqs. 1-2).
 
@@ -184,7 +184,7 @@ def _box_max(score: Tensor, k: int) -> Tensor:
         rows, (2 * k + 1, 1), stride=1, padding=(k, 0))[0, 0]
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class GridPatchUnit(BaseUnit):
     """Non-overlapping grid patches (e.g. 16x16 or 32x32 superpixel-free AL).
 
@@ -292,7 +292,7 @@ class GridPatchUnit(BaseUnit):
                 (width - xs).clamp(max=patch_w))
 
 
-@ACQUISITIONS.register_module()
+@UNITS.register_module()
 class ImageUnit(BaseUnit):
     """A whole image is one unit (image-based AL, e.g. MADA; CBDA Alg. 1).
 

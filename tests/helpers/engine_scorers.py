@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 
 from mmada.active.base import BaseScorer
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class KLScorer(BaseScorer):
     """KL(p_main || p_aux) per pixel."""
     inputs = ('probs', 'aux_probs')
@@ -33,7 +33,7 @@ def _log(record):
             f.write(json.dumps(record) + '\n')
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class AnchorDistanceScorer(BaseScorer):
     """Distance of each pixel's feature to the mean source feature."""
     inputs = ('feats', 'probs')

@@ -7,7 +7,7 @@ import torch
 
 from mmada.active import (GlobalTopNAllocator, PerImageAllocator, PixelUnit,
                           SquareRegionUnit)
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ALLOCATORS
 
 
 @pytest.mark.parametrize('call', [
@@ -23,7 +23,7 @@ def test_bad_budgets(call):
 # PerImageAllocator
 # --------------------------------------------------------------------------
 def test_per_image_allocator_units_and_pixels():
-    alloc = ACQUISITIONS.build(dict(type='PerImageAllocator'))
+    alloc = ALLOCATORS.build(dict(type='PerImageAllocator'))
     alloc.reset(2)
     assert alloc.max_units() == 2
     alloc.push(7, torch.tensor([0.9, 0.5, 0.1]), torch.tensor([3, 8, 1]))

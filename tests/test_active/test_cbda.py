@@ -7,7 +7,7 @@ import torch
 from mmada.active import (BaseScorer, ClassBalancedScorer, ImageContext,
                           RoundInfo, class_budgets, class_weights,
                           imbalance_score, weight_scores)
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 
 EPS = 1e-6
 
@@ -88,7 +88,7 @@ def test_weights_applied_through_pseudo_labels():
 
 
 def test_wrapping_a_registered_scorer():
-    scorer = ACQUISITIONS.build(
+    scorer = SCORERS.build(
         dict(type='ClassBalancedScorer', scorer=dict(type='EntropyScorer')))
     # round 2 of 2: B = 1000 * 0.03 / 3 * 2 / 2 = 10; L = (2, 4, 0)
     # -> W = (0.8, 0.6, 1)

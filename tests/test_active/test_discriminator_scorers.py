@@ -6,7 +6,7 @@ import torch
 
 from mmada.active import AADAImageScorer, AdversarialImageScorer, adversarial_odds
 from mmada.active import functional as F
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 from mmada.utils.errors import UserFacingError
 
 DISC = dict(type='FCDiscriminator', in_channels=3, channels=(4, 4, 4, 4))
@@ -36,7 +36,7 @@ def _checkpoint(tmp_path, bias):
 def test_scorers_from_a_warmup_checkpoint(tmp_path):
     # sigmoid(log 3) = 0.75 = P(target) (source label 0) -> D = P(source) = 0.25 -> E_adv = 3
     path = _checkpoint(tmp_path, math.log(3))
-    adv = ACQUISITIONS.build(dict(type='AdversarialImageScorer', checkpoint=path, discriminator=DISC))
+    adv = SCORERS.build(dict(type='AdversarialImageScorer', checkpoint=path, discriminator=DISC))
     probs = torch.softmax(torch.randn(3, 64, 64), 0)
     score = adv(probs, ctx=None)
     assert score.shape == (64, 64) and torch.allclose(score, torch.full((64, 64), 3.0))

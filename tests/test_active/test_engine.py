@@ -114,8 +114,8 @@ def test_no_probability_map_leaves_the_device_while_scoring(model, tmp_path, mon
     from mmada.active.budget import Budget
     from mmada.active.engine import AcquisitionRound
     from mmada.active.label_store import LabelStore
-    from mmada.registry import ACQUISITIONS
-    engine = AcquisitionRound(ACQUISITIONS.build(scorer), ACQUISITIONS.build(unit),
+    from mmada.registry import SCORERS, UNITS
+    engine = AcquisitionRound(SCORERS.build(scorer), UNITS.build(unit),
                               dict(type=allocator), None, Budget('ratio', 0.05, 1))
     target = TargetPool([(40, 72)] * 3)
     store = LabelStore(str(tmp_path / 'store'), num_classes=19)

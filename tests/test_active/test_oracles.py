@@ -7,7 +7,7 @@ from PIL import Image
 from mmada.active.label_store import LabelStore
 from mmada.active.oracles import (ExportOracle, GroundTruthOracle,
                                   OracleError)
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ORACLES
 
 C = 19
 SHAPE = (4, 5)
@@ -47,7 +47,7 @@ def test_unqueried_ground_truth_never_reaches_the_store(gt_file, tmp_path):
     store = LabelStore(str(tmp_path / 'store'), C)
     store.save_queries(1, {'img.png': (SHAPE, [3, 11, 19])},
                        dict(units=3), excluded={'img.png': [3, 4]})
-    oracle = ACQUISITIONS.build(
+    oracle = ORACLES.build(
         dict(type='GroundTruthOracle', gt_loader={'img.png': gt_file}))
     with pytest.raises(OracleError, match='needs num_classes'):
         oracle('img.png', SHAPE, [0])
@@ -92,7 +92,7 @@ def test_errors_name_the_problem(gt_file, tmp_path):
 def test_export_oracle_leaves_the_round_pending(tmp_path):
     store = LabelStore(str(tmp_path / 'store'), C)
     store.save_queries(1, {'a/img.png': (SHAPE, [0, 6])})
-    oracle = ACQUISITIONS.build(
+    oracle = ORACLES.build(
         dict(type='ExportOracle', out_dir=str(tmp_path / 'export'),
              image_paths={'a/img.png': '/data/a/img.png'}))
     assert oracle.answer_round(store, 1) is None

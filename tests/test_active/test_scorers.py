@@ -7,7 +7,7 @@ import torch
 from mmada.active import (EntropyScorer, ImageContext, MarginScorer,
                           RandomScorer, RIPUScorer, SoftmaxConfidenceScorer)
 from mmada.active import functional as F
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 
 LN2, LN3, LN4 = math.log(2), math.log(3), math.log(4)
 
@@ -209,7 +209,7 @@ def test_pseudo_labels_first_class_on_ties():
 
 
 def test_scorers_build_from_registry():
-    scorer = ACQUISITIONS.build(dict(type='RIPUScorer', k=2, mode='pixel'))
+    scorer = SCORERS.build(dict(type='RIPUScorer', k=2, mode='pixel'))
     assert isinstance(scorer, RIPUScorer) and scorer.k == 2
 
 

@@ -105,9 +105,9 @@ def test_unit_needs_the_image_at_label_resolution():
 
 def test_paper_config_uses_slic_superpixels_of_the_rectangles_area():
     from mmengine.config import Config
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import UNITS
     cfg = Config.fromfile(PAPER)
-    unit = ACQUISITIONS.build(cfg.active_learning.unit)
+    unit = UNITS.build(cfg.active_learning.unit)
     assert isinstance(unit, SuperpixelUnit) and unit.nominal_pixels((640, 1280)) == 9
     assert cfg.active_learning.scorer.type == 'RIPUScorer'
 

@@ -77,10 +77,10 @@ def run_round(model, pool, size, scorer_cfg, unit_cfg, global_alloc, seed=0):
     """One round over a generated pool; returns per-image times."""
     from mmada.active.allocators import GlobalTopNAllocator, PerImageAllocator
     from mmada.active.base import ImageContext, RoundInfo
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import SCORERS, UNITS
     import mmada.active  # noqa: F401
     h, w = size
-    scorer, unit = ACQUISITIONS.build(scorer_cfg), ACQUISITIONS.build(unit_cfg)
+    scorer, unit = SCORERS.build(scorer_cfg), UNITS.build(unit_cfg)
     units = max(1, round(h * w * 0.022 / 5 / 9))
     scorer.prepare_round(RoundInfo(1, 5, 19, pool * h * w, 0.022,
                                    torch.zeros(19, dtype=torch.long)))
@@ -172,10 +172,10 @@ def engine_round(model, pool, pieces, batch_size, store_dir, score_threads=1):
     from mmada.active.budget import Budget
     from mmada.active.engine import AcquisitionRound, PoolPass
     from mmada.active.label_store import LabelStore
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import UNITS
     scorer_cfg, unit_cfg, allocator = pieces
     scorer = make_scorer(scorer_cfg)
-    engine = AcquisitionRound(scorer, ACQUISITIONS.build(unit_cfg), dict(type=allocator), None,
+    engine = AcquisitionRound(scorer, UNITS.build(unit_cfg), dict(type=allocator), None,
                               Budget('ratio', 0.022, 5), batch_size=batch_size,
                               score_threads=score_threads)
     store = LabelStore(store_dir, num_classes=19)
@@ -231,9 +231,9 @@ def engine_rows(model, size, pool_size, repeats, store_dir, before_batches=(1, 4
 
 def make_scorer(scorer_cfg):
     """A scorer from a config or a class of this file."""
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import SCORERS
     import mmada.active  # noqa: F401
-    return scorer_cfg() if callable(scorer_cfg) else ACQUISITIONS.build(scorer_cfg)
+    return scorer_cfg() if callable(scorer_cfg) else SCORERS.build(scorer_cfg)
 
 
 def memory_child(pool, h, w):

@@ -236,10 +236,10 @@ def within_budget(store, config: str) -> bool:
     from mmengine.registry import init_default_scope
 
     from mmada.active.budget import Budget
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import UNITS
     init_default_scope('mmada')
     cfg = Config.fromfile(config)
-    unit = ACQUISITIONS.build(cfg.active_learning.unit)
+    unit = UNITS.build(cfg.active_learning.unit)
     budget = Budget(**cfg.active_learning.budget, num_rounds=len(ROUNDS))
     shapes = [(GENERATOR['height'], GENERATOR['width'])] * GENERATOR['num_images']['target'][
         'train']

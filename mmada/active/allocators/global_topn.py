@@ -6,11 +6,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ALLOCATORS
 from .base import BaseAllocator
 
 
-@ACQUISITIONS.register_module()
+@ALLOCATORS.register_module()
 class GlobalTopNAllocator(BaseAllocator):
     """Dataset-wide top-N (CBDA's Dynamic Acquisition, Sec. 2 and Alg. 3).
 

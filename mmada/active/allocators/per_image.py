@@ -5,11 +5,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ALLOCATORS
 from .base import BaseAllocator
 
 
-@ACQUISITIONS.register_module()
+@ALLOCATORS.register_module()
 class PerImageAllocator(BaseAllocator):
     """Equal share per image (RIPU; CBDA Alg. 2).
 

@@ -22,7 +22,7 @@ from mmada.active.base import ImageContext, RoundInfo
 from mmada.active.budget import Budget
 from mmada.active.cbda import imbalance_score
 from mmada.models.acquisition_outputs import check_output_names
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ALLOCATORS, ORACLES
 from mmada.utils.errors import UserFacingError
 from .pool import PoolPass, PoolPasses, TargetPool
 
@@ -119,7 +119,7 @@ class AcquisitionRound:
             raise ValueError(f'a budget of 0 asks for nothing: it needs a unit that makes pseudo '
                              f'labels (e.g. GridPointsUnit(pseudo=...)), got {type(unit).__name__}')
         self.allocator_cfg = dict(allocator)
-        ACQUISITIONS.build(self.allocator_cfg).check_budget(budget)
+        ALLOCATORS.build(self.allocator_cfg).check_budget(budget)
         self.oracle_cfg = None if oracle is None else dict(oracle)
         self.seed, self.batch_size, self.num_vis = int(seed), int(batch_size), int(num_vis)
         if score_threads is not None and (int(score_threads) != score_threads
@@ -191,7 +191,7 @@ class AcquisitionRound:
                      round_index: int) -> Tuple[object, Dict[int, tuple]]:
         """Score this rank's images; keep the allocator and per-image meta."""
         shapes = target.shapes()
-        allocator = ACQUISITIONS.build(self.allocator_cfg)
+        allocator = ALLOCATORS.build(self.allocator_cfg)
         allocator.start_round(self.budget, self.unit, shapes, round_index)
         meta = {}
 
@@ -287,7 +287,7 @@ class AcquisitionRound:
                            meta=dict(units=units, pixels=num_queried,
                                      query_format=getattr(self.unit, 'query_format', 'masks')),
                            excluded=excluded, **(dict(pseudo=pseudo) if pseudo else {}))
-        oracle = ACQUISITIONS.build(dict(self.oracle_cfg or dict(type='ExportOracle')))
+        oracle = ORACLES.build(dict(self.oracle_cfg or dict(type='ExportOracle')))
         oracle.bind(target.dataset, work_dir)
         digest = oracle.answer_round(store, round_index)
         record = dict(round=round_index, units=units, queried_pixels=num_queried,

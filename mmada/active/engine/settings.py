@@ -11,7 +11,7 @@ merges them, refuses bad ones with one message, and builds the
 from typing import List, Mapping, Optional, Sequence, Tuple
 
 from mmada.active.budget import Budget
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS, UNITS
 from mmada.utils.errors import UserFacingError
 from .pool import DEFAULT_SOURCE_PIPELINE
 from .round import AcquisitionRound
@@ -101,7 +101,7 @@ def build_round(settings: Mapping) -> AcquisitionRound:
     """
     budget = Budget(**settings['budget'], num_rounds=len(settings['rounds']))
     return AcquisitionRound(
-        scorer=ACQUISITIONS.build(settings['scorer']), unit=ACQUISITIONS.build(settings['unit']),
+        scorer=SCORERS.build(settings['scorer']), unit=UNITS.build(settings['unit']),
         allocator=settings['allocator'], oracle=settings['oracle'], budget=budget,
         seed=settings['seed'], batch_size=settings['batch_size'], num_vis=settings['num_vis'])
 

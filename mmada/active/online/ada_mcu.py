@@ -9,14 +9,14 @@ from torch import Tensor
 
 from mmada.active.functional.mcu import (check_thresholds, equal_count_sample,
                                          mcu_uncertainty_from_logits, uncertainty_groups)
-from mmada.registry import ACQUISITIONS
+from mmada.registry import ONLINE_ACQUISITIONS
 from .base import (ORIGIN_OFFSET, BaseOnlineAcquisition, OnlineSettingsError, budget_pixels,
                    check_online_budget, hidden_field)
 from .oracle import HiddenFieldOracle
 from .schedule import AdaptiveSamplingSchedule
 
 
-@ACQUISITIONS.register_module()
+@ONLINE_ACQUISITIONS.register_module()
 class AdaMCUOnlineAcquisition(BaseOnlineAcquisition):
     """ADA-MCU's active pixel annotation with adaptive sampling (Zhang et al.).
 

@@ -1,7 +1,7 @@
 """Online label acquisition: labels queried inside the training step.
 
 :class:`~mmada.models.segmentors.TwoDomainSegmentor` builds the config's
-``online_acquisition`` (registry ``ACQUISITIONS``) and calls it between its
+``online_acquisition`` (registry ``ONLINE_ACQUISITIONS``) and calls it between its
 two halves, on detached outputs::
 
     loss(): forward_domains()                    # named outputs per domain

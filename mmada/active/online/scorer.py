@@ -3,10 +3,10 @@ from torch import Tensor
 
 from mmada.active.base import BaseScorer, ImageContext
 from mmada.active.functional.mcu import mcu_uncertainty
-from mmada.registry import ACQUISITIONS
+from mmada.registry import SCORERS
 
 
-@ACQUISITIONS.register_module()
+@SCORERS.register_module()
 class MCUUncertaintyScorer(BaseScorer):
     """``S = E(p) + gamma * KL(p || p_aux)`` (Zhang et al., ADA-MCU, Eq. 1-3).
 

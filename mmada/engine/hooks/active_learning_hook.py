@@ -42,10 +42,11 @@ class ActiveLearningHook(Hook):
     Args:
         rounds: Iterations after which a round runs (0: before training).
         budget: Budget config, see :class:`mmada.active.budget.Budget`.
-        scorer: Scorer config (registry ``ACQUISITIONS``).
-        unit: Selection unit config.
-        allocator: Allocator config (equal share per image or dataset-wide).
-        oracle: Oracle config; ``GroundTruthOracle`` simulates annotators,
+        scorer: Scorer config (registry ``SCORERS``).
+        unit: Selection unit config (registry ``UNITS``).
+        allocator: Allocator config (registry ``ALLOCATORS``: equal share per image or
+            dataset-wide).
+        oracle: Oracle config (registry ``ORACLES``); ``GroundTruthOracle`` simulates annotators,
             ``None`` exports the queries to ``<work_dir>/queries/round_XXXX``
             and stops training for human annotation.
         seed: Seed of random scorers and units (with round and image index).

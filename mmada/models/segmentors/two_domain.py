@@ -64,7 +64,7 @@ class TwoDomainSegmentor(DomainLossesMixin, EncoderDecoder):
       and its weight.
     * ``online_acquisition``: a registered
       :class:`~mmada.active.online.BaseOnlineAcquisition` (registry
-      ``ACQUISITIONS``) called in training between the two halves, on the
+      ``ONLINE_ACQUISITIONS``) called in training between the two halves, on the
       detached outputs: it acquires labels inside the step (ADA-MCU) and
       fills the target's labels and the online outputs
       (:data:`~mmada.models.losses.ONLINE_OUTPUTS`).
@@ -128,8 +128,8 @@ class TwoDomainSegmentor(DomainLossesMixin, EncoderDecoder):
         self.request_outputs(name for m in self.extra_losses for name in m.inputs)
         self.online_acquisition = None
         if online_acquisition is not None:
-            from mmada.registry import ACQUISITIONS
-            self.online_acquisition = ACQUISITIONS.build(online_acquisition)
+            from mmada.registry import ONLINE_ACQUISITIONS
+            self.online_acquisition = ONLINE_ACQUISITIONS.build(online_acquisition)
             self.online_acquisition.check_segmentor(self)
         self.batch_steps = build_batch_steps(batch_steps, self)
         self._register_load_state_dict_pre_hook(load_wrapped_segmentor, with_module=True)
