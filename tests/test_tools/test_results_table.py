@@ -96,6 +96,24 @@ def test_goals_on_hand_values():
     assert '**does not hold**' in text and 'not measured' in text
 
 
+def test_self_training_is_compared_with_uda():
+    rows = dict(_rows(), uda=_rows()['rand RA'], st=_rows()['RIPU RA'])  # +3 > 2 x pooled std 1
+    names = dict(source='src', supervised='sup', uda='uda', self_training='st',
+                 random_ra='rand RA', ripu_ra='RIPU RA', random_pa='rand PA',
+                 ripu_pa='RIPU PA', entropy_pa='ent PA', ra10='RA10', cbda10='CB10',
+                 ra20='RA20', cbda20='CB20', active=[])
+    goals = {g['goal']: g for g in rt.check_goals(rows, names)}
+    assert goals['st > uda (gap > 2x pooled std)']['holds'] is True
+    assert 'gap +3.00' in goals['st > uda (gap > 2x pooled std)']['numbers']
+
+
+def test_scratch_rows_start_from_no_checkpoint(tmp_path):
+    row = rs.ROWS[[r.role for r in rs.ROWS].index('self_training')]
+    assert row.scratch
+    job = rs.make_job(row, 0, str(tmp_path), 'hard', '/data/h', '/source_only.pth')
+    assert Config.fromfile(job.config).load_from is None
+
+
 def test_active_rows_given_as_a_list_keep_names_with_commas():
     rows = dict(_rows(), **{'MADAv2 stage 1, 5 % images': _rows()['RIPU RA']})
     names = dict(source='src', supervised='sup', uda='', random_ra='rand RA',

@@ -123,7 +123,8 @@ def check_goals(rows: Dict[str, dict], names: Dict[str, str]) -> List[dict]:
         rows: Output of :func:`aggregate`.
         names: Role -> row name: ``source``, ``supervised``, ``uda``,
             ``random_ra``, ``ripu_ra``, ``random_pa``, ``ripu_pa``,
-            ``entropy_pa``, ``ra10``, ``cbda10``, ``ra20``, ``cbda20`` and
+            ``entropy_pa``, ``ra10``, ``cbda10``, ``ra20``, ``cbda20``,
+            ``self_training`` (optional: compared with ``uda``) and
             ``active`` (the active rows: a list of names, or one string
             of comma-separated names when no name contains a comma).
 
@@ -152,6 +153,9 @@ def check_goals(rows: Dict[str, dict], names: Dict[str, str]) -> List[dict]:
         actives = [a for a in actives.split(',') if a]
     for active in actives:
         goals.append(dict(goal=f'{active} > {lower}', **_greater(rows, active, lower)))
+    if n.get('self_training') in rows and n.get('uda') in rows:
+        goals.append(dict(goal=f'{n["self_training"]} > {n["uda"]} (gap > 2x pooled std)',
+                          **_greater(rows, n['self_training'], n['uda'])))
     if n.get('uda') in rows:
         goals.append(dict(goal=f'{n["uda"]} > {n["source"]}',
                           **_greater(rows, n['uda'], n['source'])))
