@@ -4,27 +4,19 @@
 # CE on source + labelled target + the frozen stage-1 model's pseudo labels of
 # the other target pixels, and the soft-anchor loss (weight 0.7 from the first
 # step) with EMA target anchors; 90k iterations (the MADA code's train_iters).
-_base_ = [
-    '../_base_/models/deeplabv3plus_r101_mada.py',
-    '../_base_/datasets/gta2cs_mada_active.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_mada.py',
-    '../_base_/methods/madav2_stage2.py',
-]
+# Otherwise MADAv2's stage 2 (no ACP / ACM / OHEM).
+_base_ = ['../madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb2-149k_gta2cs-896x512.py']
 stage1_work_dir = 'work_dirs/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512'
 load_from = stage1_work_dir + '/iter_111600.pth'
 load_from_made_by = 'python tools/train.py configs/mada/mada-stage1-img5_deeplabv3plus-r101_1xb2-112k_gta2cs-896x512.py'
-train_dataloader = dict(
-    sampler={{_base_.stage2_sampler}},
-    dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
-                             required_rounds=1, made_by=load_from_made_by)))
+train_dataloader = dict(dataset=dict(target=dict(
+    label_store_dir=stage1_work_dir + '/active_labels', made_by=load_from_made_by)))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=90000, val_interval=10000)
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=90000, by_epoch=False)]
 mada_anchor_loss = dict(
     type='SoftAnchorAlignmentLoss', num_classes=19, feat_channels=256, num_anchors=10,
     momentum=0.999, start_iter=0, min_pixels=10, domain='target', loss_weight=0.7)
 model = dict(
-    batch_steps=[{{_base_.stage2_teacher}}],
+    batch_steps=[_base_.stage2_teacher],
     extra_losses=[mada_anchor_loss],
     domain_loss_weights=dict(source=1.0, target=1.0, pseudo=1.0))  # CE on pseudo labels
-custom_hooks = [{{_base_.anchor_init_hook}}]
