@@ -240,9 +240,13 @@ class BaseUnit:
             masked before the greedy pass without changing the result.
         makes_pseudo_labels: ``True`` when :meth:`pseudo_candidates` names
             pixels to pseudo-label (the engine then also computes ``probs``).
+        sparse_labels: ``True`` when a query labels isolated pixels (points),
+            not regions: a mixer that pastes regions of the acquired labels
+            refuses such a unit before training.
     """
     maskable: bool = False
     makes_pseudo_labels: bool = False
+    sparse_labels: bool = False
 
     def greedy(self, score: Tensor, excluded: Tensor,
                max_units: int) -> Tuple[Tensor, Tensor]:

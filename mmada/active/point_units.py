@@ -50,6 +50,7 @@ class GridPointsUnit(GridPatchUnit):
     """
 
     query_format = 'points'  # annotators get point lists (mmada.active.annotation_points)
+    sparse_labels = True  # isolated points in the picked patches
 
     def __init__(self, patch_size=None, points_per_patch: int = 5, pseudo: Optional[str] = None,
                  reduce: str = 'sum', stream: int = 1,

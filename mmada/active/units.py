@@ -56,6 +56,7 @@ class PixelUnit(BaseUnit):
     """
 
     maskable = True  # greedy scores are the map's values at the pixels
+    sparse_labels = True  # isolated pixels
 
     def __init__(self, suppress_k: int = 0) -> None:
         self.suppress_k = F.check_radius(suppress_k, 'suppress_k')

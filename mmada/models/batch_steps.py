@@ -82,6 +82,32 @@ def stack_weights(samples: Sequence[SegDataSample]) -> Optional[Tensor]:
     return torch.stack([s.seg_weight.data for s in samples]).squeeze(1).float()
 
 
+def check_batch_steps(steps: Sequence['BaseBatchStep'],
+                      images_per_domain: Dict[str, int]) -> None:
+    """Refuse batch steps that read a domain the training batches do not hold.
+
+    Walks the steps in order: each may read the loader's domains and those
+    that earlier steps add.
+
+    Args:
+        steps: The segmentor's batch steps, in order.
+        images_per_domain: Fewest images of each domain in a training batch.
+
+    Raises:
+        ValueError: Naming the step, the domains it misses and the batches.
+    """
+    available = set(images_per_domain)
+    for idx, step in enumerate(steps):
+        missing = [d for d in step.reads_domains if d not in available]
+        if missing:
+            raise ValueError(
+                f'{type(step).__name__} (model.batch_steps.{idx}) reads the domains {missing}, '
+                f'but the train_dataloader yields {sorted(images_per_domain)} batches and no '
+                'earlier batch step adds them: give it a two-domain train_dataloader '
+                '(TwoDomainDataset with source and target) or remove the step.')
+        available |= set(step.adds_domains)
+
+
 def build_batch_steps(configs: Sequence[dict], segmentor: nn.Module) -> nn.ModuleList:
     """Build a segmentor's batch steps; each domain they add needs a loss weight.
 
@@ -111,7 +137,12 @@ class BaseBatchStep(nn.Module):
 
     Subclasses implement :meth:`forward`; ``adds_domains`` names the domains
     they add (the segmentor asks for a ``domain_loss_weights`` entry for
-    each), and :meth:`setup` receives the segmentor once it is built.
+    each), :attr:`reads_domains` those they read (checked against the train
+    batches before training, :func:`check_batch_steps`),
+    ``dense_label_domains`` those whose acquired labels they copy as regions
+    (such a step refuses an acquisition of isolated points before training,
+    :func:`~mmada.engine.hooks.batch_check_hook.check_label_density`), and
+    :meth:`setup` receives the segmentor once it is built.
 
     Random draws use :meth:`generator`, seeded by ``seed``, the rank and a
     call counter buffer, so that a resumed run draws what the uninterrupted
@@ -121,11 +152,18 @@ class BaseBatchStep(nn.Module):
         seed: Seed of the step's random draws.
     """
     adds_domains: Tuple[str, ...] = ()
+    dense_label_domains: Tuple[str, ...] = ()
 
     def __init__(self, seed: int = 0) -> None:
         super().__init__()
         self.seed = int(seed)
         self.register_buffer('num_calls', torch.zeros((), dtype=torch.long))
+
+    @property
+    def reads_domains(self) -> Tuple[str, ...]:
+        """Domains the step reads: its ``domain`` and ``source_domain`` attributes, if set."""
+        names = (getattr(self, 'domain', None), getattr(self, 'source_domain', None))
+        return tuple(d for d in names if d)
 
     def setup(self, segmentor: nn.Module) -> None:
         """Called once by the segmentor after it is built (default: nothing)."""

@@ -39,6 +39,9 @@ CASES = {
     # EMA teacher (hook), DACS draws' call counter, rare-class source stream
     'daformer': ('configs/daformer/daformer_mit-tiny_1xb2-900_synthetic-128x256.py',
                  {'train_dataloader.sampler.min_pixels': 0}),
+    # rounds on top of self-training: store, EMA teacher, MIC and DACS draws together
+    'ripu-mic': ('configs/mic/ripu-ra2.2_mic-daformer-mit-tiny_1xb2-900_synthetic-128x256.py',
+                 dict(ROUNDS, **{'train_dataloader.sampler.min_pixels': 0})),
 }
 
 #: Runtime information that says when or where a run happened, not what it learnt.
@@ -106,12 +109,16 @@ def _check_case(case: str, ckpt: dict, mid: dict) -> None:
     if case in ('advent', 'point-sup-g1'):
         assert any(k.startswith('discriminators.') for k in state)
         assert set(ckpt['optimizer']) == {'segmentor', 'discriminators'}
-    if case == 'daformer':
+    if case in ('daformer', 'ripu-mic'):
         assert int(state['batch_steps.0.num_updates']) == 4  # one EMA update per step
         assert int(mid['state_dict']['batch_steps.0.num_updates']) == 2
-        assert int(state['batch_steps.1.num_calls']) == 4  # DACS draws
+        dacs = 2 if case == 'ripu-mic' else 1  # MIC runs between teacher and DACS
+        assert int(state[f'batch_steps.{dacs}.num_calls']) == 4  # DACS draws
         teacher = state['batch_steps.0.net.decode_head.conv_seg.weight']
         assert not torch.equal(teacher, state['decode_head.conv_seg.weight'])
+    if case == 'ripu-mic':
+        assert int(state['batch_steps.1.num_calls']) == 4  # MIC mask draws
+        assert int(mid['state_dict']['batch_steps.1.num_calls']) == 2
     if case == 'mcu-contrastive':
         assert int(state['extra_losses.0.num_steps']) == 4
         assert int(mid['state_dict']['extra_losses.0.num_steps']) == 2

@@ -1,5 +1,5 @@
-"""Refuse, before training, a train batch that the model's losses cannot use."""
-from typing import Dict
+"""Refuse, before training, a train batch or an acquisition the model cannot use."""
+from typing import Dict, Optional, Sequence
 
 from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
@@ -45,6 +45,63 @@ def images_per_domain(dataloader, default_domain: str) -> Dict[str, int]:
     return {default_domain: size}
 
 
+def sparse_acquisition(cfg) -> Optional[str]:
+    """The acquisition setting of ``cfg`` that labels isolated points, if any.
+
+    Looks at the ``unit`` of the top-level ``active_learning`` dict, or of an
+    ``ActiveLearningHook`` in ``custom_hooks`` (which wins), when the config
+    runs one; a unit class with ``sparse_labels`` (e.g. ``PixelUnit``,
+    ``GridPointsUnit``) labels points.
+
+    Args:
+        cfg: The run's config.
+
+    Returns:
+        str or None: The config key and unit type, e.g.
+        ``"active_learning.unit (GridPointsUnit)"``.
+    """
+    from mmada.registry import ACQUISITIONS
+    hooks = [h for h in cfg.get('custom_hooks', None) or []
+             if str(h.get('type', '')).split('.')[-1] == 'ActiveLearningHook']
+    if not hooks:
+        return None
+    key, unit = 'active_learning.unit', (cfg.get('active_learning', None) or {}).get('unit')
+    idx = cfg.custom_hooks.index(hooks[0])
+    if hooks[0].get('unit') is not None:
+        key, unit = f'custom_hooks.{idx}.unit', hooks[0]['unit']
+    if not unit:
+        return None
+    cls = ACQUISITIONS.get(unit['type']) if isinstance(unit['type'], str) else unit['type']
+    if getattr(cls, 'sparse_labels', False):
+        return f'{key} ({getattr(cls, "__name__", unit["type"])})'
+    return None
+
+
+def check_label_density(steps: Sequence, cfg) -> None:
+    """Refuse a batch step that pastes regions of acquired labels when they are points.
+
+    Args:
+        steps: The segmentor's batch steps (each may set
+            ``dense_label_domains``).
+        cfg: The run's config (its acquisition unit, see
+            :func:`sparse_acquisition`).
+
+    Raises:
+        ValueError: Naming the step and the acquisition setting.
+    """
+    sparse = None
+    for idx, step in enumerate(steps):
+        if not getattr(step, 'dense_label_domains', ()):
+            continue
+        sparse = sparse or sparse_acquisition(cfg)
+        if sparse:
+            raise ValueError(
+                f'{type(step).__name__} (model.batch_steps.{idx}) pastes regions of the acquired '
+                f'{list(step.dense_label_domains)} labels and needs dense ones, but {sparse} '
+                'acquires isolated points: use a region or image unit (e.g. SquareRegionUnit, '
+                f'ImageUnit) or remove {type(step).__name__} from model.batch_steps.')
+
+
 @HOOKS.register_module()
 class TrainBatchCheckHook(Hook):
     """Asks the model, before training, whether it can train on the batches.
@@ -53,8 +110,10 @@ class TrainBatchCheckHook(Hook):
     checkpoint load or iteration) it reads the train dataloader's images per
     domain and calls the segmentor's ``check_batch_size(images_per_domain)``
     (:meth:`~mmada.models.TwoDomainSegmentor.check_batch_size`, which asks
-    every extra loss, :meth:`~mmada.models.losses.BaseDomainLoss.check_batch_size`).
-    A refusal stops the run with its message. Models without
+    every batch step and extra loss,
+    :meth:`~mmada.models.losses.BaseDomainLoss.check_batch_size`), then
+    whether the batch steps can use what the acquisition labels
+    (:func:`check_label_density`). A refusal stops the run with its message. Models without
     ``check_batch_size`` and runs that do not train are left alone.
 
     Every config gets it through ``default_hooks`` of
@@ -80,3 +139,7 @@ class TrainBatchCheckHook(Hook):
             raise UserFacingError(
                 f'the train batches ({sizes} images per domain) do not fit the model: '
                 f'{err}') from None
+        try:
+            check_label_density(getattr(segmentor, 'batch_steps', ()), runner.cfg)
+        except ValueError as err:
+            raise UserFacingError(f'the acquisition does not fit the model: {err}') from None

@@ -341,6 +341,7 @@ class AdaptiveCopyPaste(_ConfidenceMixer):
         if not self.tail_classes or num_query < 1:
             raise ValueError('AdaptiveCopyPaste: needs at least one tail class and num_query >= 1')
         self.num_query = int(num_query)
+        self.dense_label_domains = (domain, )  # pastes regions of the acquired labels
 
     def forward(self, segmentor, inputs, data_samples):
         """Paste drawn tail classes between ``domain``'s labelled images."""

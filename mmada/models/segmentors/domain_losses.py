@@ -6,6 +6,7 @@ from mmseg.models.utils import resize
 from mmseg.utils import SampleList, add_prefix
 from torch import Tensor, nn
 
+from ..batch_steps import check_batch_steps
 from ..losses.base import ONLINE_OUTPUTS, weighted_loss
 
 #: Named outputs of one domain (see :data:`~mmada.models.losses.SEGMENTOR_OUTPUTS`).
@@ -81,7 +82,7 @@ class DomainLossesMixin:
         return {n: outputs.get(n) for n in module.inputs}
 
     def check_batch_size(self, images_per_domain: Dict[str, int]) -> None:
-        """Ask every extra loss whether it can train on such batches.
+        """Ask every batch step and extra loss whether it can train on such batches.
 
         Called by :class:`~mmada.engine.hooks.TrainBatchCheckHook` before
         training with the train dataloader's images per domain.
@@ -90,8 +91,11 @@ class DomainLossesMixin:
             images_per_domain: Fewest images of each domain in a batch.
 
         Raises:
-            ValueError: From the first loss that refuses them.
+            ValueError: From the first batch step (a domain it reads is
+                missing, :func:`~mmada.models.batch_steps.check_batch_steps`)
+                or loss that refuses them.
         """
+        check_batch_steps(getattr(self, 'batch_steps', ()), images_per_domain)
         for module in self.extra_losses:
             check = getattr(module, 'check_batch_size', None)
             if check is not None:
