@@ -60,7 +60,7 @@ def sparse_acquisition(cfg) -> Optional[str]:
         str or None: The config key and unit type, e.g.
         ``"active_learning.unit (GridPointsUnit)"``.
     """
-    from mmada.registry import ACQUISITIONS
+    from mmada.registry import UNITS
     hooks = [h for h in cfg.get('custom_hooks', None) or []
              if str(h.get('type', '')).split('.')[-1] == 'ActiveLearningHook']
     if not hooks:
@@ -71,7 +71,7 @@ def sparse_acquisition(cfg) -> Optional[str]:
         key, unit = f'custom_hooks.{idx}.unit', hooks[0]['unit']
     if not unit:
         return None
-    cls = ACQUISITIONS.get(unit['type']) if isinstance(unit['type'], str) else unit['type']
+    cls = UNITS.get(unit['type']) if isinstance(unit['type'], str) else unit['type']
     if getattr(cls, 'sparse_labels', False):
         return f'{key} ({getattr(cls, "__name__", unit["type"])})'
     return None
