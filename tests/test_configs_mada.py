@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 WARMUP = 'configs/madav2/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_{}-896x512.py'
 STAGE1 = 'configs/{m}/{m}-stage1-img5_deeplabv3plus-r101_1xb2-112k_{d}-896x512.py'
-STAGE2 = {'madav2': 'configs/madav2/madav2-stage2{v}-img5_deeplabv3plus-r101_1xb2-149k_{d}-896x512.py',
+STAGE2 = {'madav2': 'configs/madav2/madav2-stage2{v}-img5_deeplabv3plus-r101_1xb4-149k_{d}-896x512.py',
           'mada': 'configs/mada/mada-stage2-img5_deeplabv3plus-r101_1xb2-90k_{d}-896x512.py'}
 SYNTHETIC = 'configs/madav2/madav2-stage2{v}-img5_deeplabv2-r18-tiny_1xb2-300_synthetic-128x256.py'
 
@@ -82,3 +82,20 @@ def test_stages_chain_their_checkpoints(method, ds):
         assert pieces(s2) == (['PseudoLabelTeacher'], [('SoftAnchorAlignmentLoss', 'target')])
         assert s2.model.extra_losses[0].loss_weight == 0.7
         assert s2.model.domain_loss_weights.pseudo == 1.0
+
+
+def test_labelled_targets_per_batch_match_the_batch_size():
+    """A sampler's labelled slots are laid out for the dataloader's batch size."""
+    import glob
+    checked = 0
+    for path in sorted(glob.glob(osp.join(ROOT, 'configs', 'mada*', '*.py'))):
+        cfg = Config.fromfile(path)
+        sampler = cfg.train_dataloader.sampler
+        if sampler.get('labelled_per_batch') is not None:
+            assert sampler.batch_size == cfg.train_dataloader.batch_size, path
+            checked += 1
+    assert checked == 8  # MADAv2 stage 2 (M(2)-M(4)) and MADA stage 2, gta2cs and synthia2cs
+    v2 = load(STAGE2['madav2'].format(v='', d='gta2cs'))
+    assert (v2.train_dataloader.batch_size, v2.train_dataloader.sampler.labelled_per_batch) == (4, 2)
+    assert [l.get('min_kept') for l in v2.model.extra_losses[:2]] == [50000, 100000]
+    assert v2.model.extra_losses[2].normalisation_pooling

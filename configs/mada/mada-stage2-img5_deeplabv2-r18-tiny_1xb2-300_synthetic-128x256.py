@@ -19,7 +19,8 @@ train_dataloader = dict(
                              required_rounds=1, made_by=load_from_made_by)))
 mada_anchor_loss = dict(
     type='SoftAnchorAlignmentLoss', num_classes=19, feat_channels=128, num_anchors=10,
-    momentum=0.999, start_iter=0, min_pixels=10, domain='target', loss_weight=0.7)
+    momentum=0.999, start_iter=0, min_pixels=10, domain='target', loss_weight=0.7,
+    normalisation_pooling=True)  # the authors' gradient scaling of the class means
 model = dict(
     batch_steps=[{{_base_.stage2_teacher}}],
     extra_losses=[mada_anchor_loss],

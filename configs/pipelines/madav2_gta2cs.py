@@ -15,7 +15,7 @@ stages = dict(
         load_from='{warmup.checkpoint}'),
     stage2=dict(
         type='train',
-        config='configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb2-149k_gta2cs-896x512.py',
+        config='configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb4-149k_gta2cs-896x512.py',
         load_from='{stage1.checkpoint}',
         cfg_options={'train_dataloader.dataset.target.label_store_dir':
                      '{stage1.work_dir}/active_labels'}),

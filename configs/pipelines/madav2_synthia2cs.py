@@ -10,4 +10,4 @@ stages = dict(
     warmup=dict(config='configs/madav2/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_synthia2cs-896x512.py',
                 work_dir='work_dirs/warmup-adaptsegnet_deeplabv3plus-r101_1xb2-30k_synthia2cs-896x512'),
     stage1=dict(config='configs/madav2/madav2-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512.py'),
-    stage2=dict(config='configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb2-149k_synthia2cs-896x512.py'))
+    stage2=dict(config='configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb4-149k_synthia2cs-896x512.py'))

@@ -5,10 +5,15 @@ stream drawn uniformly from the pool shows a labelled image in one pair of
 twenty; the authors' code gives the labelled images their own loader
 instead. :class:`LabelledTargetTwoDomainSampler` draws the target of each
 pair from the labelled images with probability ``labelled_ratio`` (else from
-the whole pool, as :class:`InfiniteTwoDomainSampler`): 1.0 for MADAv2's
-stage 1 (CE on the source and the active images only, Eq. 6), 0.5 for its
-stage 2, whose target CE, OHEM and copy-paste need labelled images in every
-batch while the unlabelled ones feed the teacher.
+the whole pool, as :class:`InfiniteTwoDomainSampler`), e.g. 1.0 for MADAv2's
+stage 1 (CE on the source and the active images only, Eq. 6); or, with
+``labelled_per_batch=k`` and ``batch_size=B``, the first ``k`` targets of
+every batch of ``B`` pairs on every rank are labelled images and the others
+come from the pool: MADAv2's stage 2, whose target CE, OHEM and copy-paste
+(which needs two labelled images) run in every step, as with the authors'
+own loader of labelled images, while the pool images feed the teacher. (A
+rate of 0.5 with 2 targets per batch gives ACP its two labelled images in a
+quarter of the steps and no labelled image at all in another quarter.)
 
 The labelled images are read from the label store on disk (its manifest),
 again after every pass over them; while there are none, every target comes
@@ -42,16 +47,35 @@ class LabelledTargetTwoDomainSampler(InfiniteTwoDomainSampler):
         dataset: A :class:`TwoDomainDataset` whose target is an
             :class:`~mmada.datasets.ActiveTargetDataset`.
         labelled_ratio: Probability that a pair's target is a labelled image
-            (1.0: only labelled images once there are some).
+            (1.0: only labelled images once there are some); 0.5 unless
+            ``labelled_per_batch`` is given.
         shuffle: Shuffle each stream.
         seed: Random seed, synchronised across ranks when ``None``.
+        labelled_per_batch: Labelled targets in every batch (instead of a
+            rate); needs ``batch_size``.
+        batch_size: The train dataloader's ``batch_size`` (pairs per batch
+            and rank), with ``labelled_per_batch``.
     """
 
-    def __init__(self, dataset: TwoDomainDataset, labelled_ratio: float = 0.5,
-                 shuffle: bool = True, seed: Optional[int] = None) -> None:
+    def __init__(self, dataset: TwoDomainDataset, labelled_ratio: Optional[float] = None,
+                 shuffle: bool = True, seed: Optional[int] = None,
+                 labelled_per_batch: Optional[int] = None,
+                 batch_size: Optional[int] = None) -> None:
         super().__init__(dataset, shuffle, seed)
+        if labelled_per_batch is not None:
+            if labelled_ratio is not None:
+                raise ValueError('LabelledTargetTwoDomainSampler: give labelled_ratio or '
+                                 'labelled_per_batch, not both')
+            if batch_size is None or not 1 <= int(labelled_per_batch) <= int(batch_size):
+                raise ValueError(
+                    'LabelledTargetTwoDomainSampler: labelled_per_batch needs batch_size (the '
+                    'train dataloader\'s) with 1 <= labelled_per_batch <= batch_size, got '
+                    f'labelled_per_batch={labelled_per_batch}, batch_size={batch_size}')
+        labelled_ratio = 0.5 if labelled_ratio is None else labelled_ratio
         if not 0 <= labelled_ratio <= 1:
             raise ValueError(f'labelled_ratio must be in [0, 1], got {labelled_ratio}')
+        self.labelled_per_batch = None if labelled_per_batch is None else int(labelled_per_batch)
+        self.batch_size = None if batch_size is None else int(batch_size)
         if not hasattr(dataset.target, 'label_store_dir'):
             raise TypeError('LabelledTargetTwoDomainSampler needs an ActiveTargetDataset target, '
                             f'got {type(dataset.target).__name__}')
@@ -103,6 +127,18 @@ class LabelledTargetTwoDomainSampler(InfiniteTwoDomainSampler):
             out[position] = round_index  # the last entry at a position wins
         return out
 
+    def _wants_labelled(self, position: int, generator: torch.Generator) -> bool:
+        """Whether the pair at ``position`` of the common stream takes a labelled target.
+
+        With ``labelled_per_batch``: the rank's batches are runs of
+        ``batch_size`` of its pairs, rank ``r`` taking positions ``r, r + W,
+        ...``, so the pair is slot ``(position // W) % batch_size`` of its
+        batch; the first ``labelled_per_batch`` slots are labelled.
+        """
+        if self.labelled_per_batch is None:
+            return float(torch.rand((), generator=generator)) < self.labelled_ratio
+        return (position // self.world_size) % self.batch_size < self.labelled_per_batch
+
     def _pairs(self) -> Iterator[Tuple[int, int]]:
         src = _shuffled_stream(len(self.dataset.source), self.seed, self.shuffle)
         tgt = _shuffled_stream(len(self.dataset.target), self.seed + 1, self.shuffle)
@@ -112,7 +148,7 @@ class LabelledTargetTwoDomainSampler(InfiniteTwoDomainSampler):
         for n, s in enumerate(src):
             if n in changes:  # a new round: a new pass over its labelled images
                 in_force, labelled = changes[n], []
-            if float(torch.rand((), generator=g)) < self.labelled_ratio:
+            if self._wants_labelled(n, g):
                 if not labelled:
                     found = self.labelled_indices(in_force)
                     order = torch.randperm(len(found), generator=g).tolist() if self.shuffle \

@@ -98,3 +98,51 @@ def test_label_rounds_switch_the_labelled_set_at_their_positions(tmp_path):
     assert [t for _, t in itertools.islice(iter(sampler), 45)] == targets[15:]
     with pytest.raises(ValueError, match='increasing'):
         sampler.set_label_rounds([(10, 1), (0, 2)])
+
+
+def _acp_share(sampler, batch_size, labelled, batches=400):
+    """Share of batches with >= 2 labelled targets (ACP runs) and with none."""
+    pairs = list(itertools.islice(iter(sampler), batches * batch_size))
+    counts = [sum(t in labelled for _, t in pairs[i:i + batch_size])
+              for i in range(0, len(pairs), batch_size)]
+    return sum(c >= 2 for c in counts) / batches, sum(c == 0 for c in counts) / batches
+
+
+def test_a_fixed_number_of_labelled_targets_per_batch_runs_acp_every_step():
+    labelled = [3, 50, 97]
+    # a rate of 0.5 with 2 targets per batch: ACP (two labelled images) in about a
+    # quarter of the steps, no labelled image in about a quarter (1.5 % of the pool
+    # draws hit a labelled image too)
+    runs, none = _acp_share(_sampler(labelled, 0.5), 2, labelled)
+    assert 0.2 < runs < 0.32 and 0.2 < none < 0.32
+    ds = TwoDomainDataset(source=_Target(10), target=_Target(100))
+    fixed = LabelledTargetTwoDomainSampler(ds, labelled_per_batch=2, batch_size=4, seed=0)
+    fixed.labelled_indices = lambda upto_round=None: list(labelled)
+    assert _acp_share(fixed, 4, labelled) == (1.0, 0.0)
+    pairs = list(itertools.islice(iter(fixed), 8))
+    assert [t in labelled for _, t in pairs[:2] + pairs[4:6]] == [True] * 4
+    # the labelled images are used in turn, the other slots come from the pool
+    targets = [t for _, t in itertools.islice(iter(fixed), 4 * 300)]
+    assert sorted(targets.count(i) for i in labelled)[0] >= 200
+
+
+def test_fixed_labelled_slots_hold_on_every_rank():
+    labelled = [3, 50, 97]
+    ds = TwoDomainDataset(source=_Target(10), target=_Target(100))
+    for rank in (0, 1):
+        sampler = LabelledTargetTwoDomainSampler(ds, labelled_per_batch=1, batch_size=2, seed=0)
+        sampler.labelled_indices = lambda upto_round=None: list(labelled)
+        sampler.rank, sampler.world_size = rank, 2
+        pairs = list(itertools.islice(iter(sampler), 200))
+        assert all(pairs[i][1] in labelled for i in range(0, 200, 2))  # slot 0 of each batch
+        assert sum(t in labelled for _, t in pairs[1::2]) < 20  # slot 1: the pool
+
+
+def test_labelled_per_batch_needs_a_batch_size():
+    ds = TwoDomainDataset(source=_Target(10), target=_Target(100, store_dir=None))
+    with pytest.raises(ValueError, match='batch_size'):
+        LabelledTargetTwoDomainSampler(ds, labelled_per_batch=2)
+    with pytest.raises(ValueError, match='batch_size'):
+        LabelledTargetTwoDomainSampler(ds, labelled_per_batch=3, batch_size=2)
+    with pytest.raises(ValueError, match='not both'):
+        LabelledTargetTwoDomainSampler(ds, labelled_ratio=0.5, labelled_per_batch=1, batch_size=2)

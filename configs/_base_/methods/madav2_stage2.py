@@ -21,7 +21,17 @@
 # target images (Eq. 14) after a stage-2 warm-up (the code: epoch 50 of 200).
 num_classes = 19
 head_classes = (0, 1, 2, 8, 10)  # road, sidewalk, building, vegetation, sky
-ohem_min_kept = 100000
+# Batches of 4 pairs: 2 labelled target images (the authors' loader of labelled
+# images: CE, OHEM and ACP, which needs two, in every step) and 2 from the pool
+# (the teacher's pseudo labels and ACM; the authors' code mixes 2 unlabelled
+# images per step). Leaf configs: train_dataloader = dict(batch_size=stage2_batch_size).
+stage2_batch_size = 4
+labelled_per_batch = 2
+# OHEM keeps at least the authors' share: 100,000 of their 4 labelled 896x512
+# crops (5.4 %) -> 50,000 of the 2 labelled crops ('target') and 100,000 of the
+# 4 pseudo-labelled crops ('pseudo': every target image of the batch).
+ohem_min_kept_labelled = 50000
+ohem_min_kept_pseudo = 100000
 anchor_feat_channels = 256  # DeepLab-v3+ decoder (deeplabv3plus_r101_mada.py)
 anchor_start_iter = 37500  # a quarter of stage 2 (epoch 50 of 200)
 stage2_teacher = dict(type='PseudoLabelTeacher', mode='frozen', min_confidence=0.0)
@@ -30,18 +40,20 @@ stage2_acp = dict(type='AdaptiveCopyPaste', num_classes=num_classes,
 stage2_acm = dict(type='AdaptiveCutMix', num_classes=num_classes, area_ratio=0.5,
                   momentum=0.999, seed=1)
 stage2_ohem_labelled = dict(type='OHEMCrossEntropyLoss', domain='target', thresh=0.7,
-                            min_kept=ohem_min_kept, loss_name='loss_ohem')
+                            min_kept=ohem_min_kept_labelled, loss_name='loss_ohem')
 stage2_ohem_unlabelled = dict(type='OHEMCrossEntropyLoss', domain='pseudo', thresh=0.7,
-                              min_kept=ohem_min_kept, loss_name='loss_ohem')
+                              min_kept=ohem_min_kept_pseudo, loss_name='loss_ohem')
 stage2_anchor_loss = dict(
     type='SoftAnchorAlignmentLoss', num_classes=num_classes,
     feat_channels=anchor_feat_channels, num_anchors=10, momentum=0.999,
-    start_iter=anchor_start_iter, min_pixels=10, domain='target', loss_weight=0.1)
+    start_iter=anchor_start_iter, min_pixels=10, domain='target', loss_weight=0.1,
+    normalisation_pooling=True)  # the authors' gradient scaling of the class means
 # 'pseudo' is trained by OHEM only (weight 0 for its plain CE).
 stage2_domain_loss_weights = dict(source=1.0, target=1.0, pseudo=0.0)
-# Half of the target images of the batches are drawn from the labelled ones (the
-# authors' code gives them their own loader): the target CE, OHEM and ACP need them.
-stage2_sampler = dict(type='LabelledTargetTwoDomainSampler', labelled_ratio=0.5)
+# The first labelled_per_batch targets of every batch are labelled images (the
+# authors' code gives them their own loader), the others come from the pool.
+stage2_sampler = dict(type='LabelledTargetTwoDomainSampler',
+                      labelled_per_batch=labelled_per_batch, batch_size=stage2_batch_size)
 # k-means target anchors from the loaded stage-1 model before the first step
 # (Algorithm 1 step 7), masks from the low-resolution output as the selection;
 # a resumed run restores them from the checkpoint.

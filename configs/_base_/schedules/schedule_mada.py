@@ -3,8 +3,9 @@
 # authors' optim_parameters; weight decay 2e-4 (authors' code; the paper is
 # silent). Iterations per stage are the authors' epochs over Cityscapes train
 # (2,975 images) at their 4 target images per step: stage 1 150 epochs =
-# 111,600, stage 2 200 epochs = 148,750, kept at mmada's 2 + 2 images per step
-# (set train_dataloader.batch_size=4 for the authors' images per step).
+# 111,600, stage 2 200 epochs = 148,750 (MADAv2's stage 2 trains on 4 pairs per
+# step; stage 1 keeps 2 + 2 images per step: set train_dataloader.batch_size=4
+# for the authors' images per step).
 # Leaf configs pick one of the stage schedules below.
 _base_ = ['./schedule_40k.py']
 optim_wrapper = dict(optimizer=dict(lr=2.5e-4, momentum=0.9, weight_decay=2e-4))

@@ -2,7 +2,7 @@
 from .adversarial import (BaseAlignment, EntropyAlignment, EntropyMinLoss,
                           SoftmaxAlignment, domain_bce, entropy_min_loss,
                           normalised_entropy, self_information_map)
-from .anchor_alignment import (SoftAnchorAlignmentLoss, anchor_distances,
+from .anchor_alignment import (SoftAnchorAlignmentLoss, anchor_distances, normalisation_pooling,
                                class_mean_vectors, ema_update_nearest, soft_anchor_loss)
 from .base import ONLINE_OUTPUTS, SEGMENTOR_OUTPUTS, BaseDomainLoss
 from .contrastive import (class_centres, confusion_counts, confusion_rates,
@@ -30,5 +30,5 @@ __all__ = [
     'PseudoLabelCELoss', 'pseudo_label_ce', 'PixelWeightedCELoss', 'pixel_weighted_ce',
     'OHEMCrossEntropyLoss', 'ohem_kept_mask',
     'ohem_cross_entropy', 'SoftAnchorAlignmentLoss', 'soft_anchor_loss', 'ema_update_nearest',
-    'anchor_distances', 'class_mean_vectors'
+    'anchor_distances', 'class_mean_vectors', 'normalisation_pooling'
 ]

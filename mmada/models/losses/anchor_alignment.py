@@ -62,6 +62,34 @@ def class_mean_vectors(feats: Tensor, labels: Tensor, num_classes: int,
     return means.reshape(b, num_classes * d)
 
 
+def normalisation_pooling(feats: Tensor, labels: Tensor, num_classes: int) -> Tensor:
+    """Identity forward; backward scales each pixel by 2 x its class's pixel share.
+
+    The authors' ``normalisation_pooling`` (MADA / MADAv2 code,
+    ``models/utils.py``), applied to the features of each class before its
+    mean is taken: a pixel of class ``c`` gets the gradient of the class mean
+    times ``2 |L_c| / (h w)``, so every labelled pixel receives ``2 / (h w)``
+    of its mean's gradient whatever the size of its class (without it a pixel
+    of a small class gets ``1 / |L_c|``: rare classes pull far harder).
+
+    Args:
+        feats: (B, D, h, w) features.
+        labels: (B, h, w) int64 class ids (any id outside ``[0, C)`` is ignored).
+        num_classes: C.
+
+    Returns:
+        Tensor: ``feats`` (the same values) with the scaled gradient.
+    """
+    b, _, h, w = feats.shape
+    valid = (labels >= 0) & (labels < num_classes)
+    index = torch.where(valid, labels, num_classes).reshape(b, h * w)
+    counts = torch.zeros(b, num_classes + 1, device=feats.device).scatter_add_(
+        1, index, torch.ones_like(index, dtype=torch.float32))
+    scale = (2. * counts.gather(1, index) / (h * w)).reshape(b, 1, h, w).to(feats.dtype)
+    detached = feats.detach()
+    return detached + scale * (feats - detached)
+
+
 def anchor_distances(vectors: Tensor, anchors: Tensor) -> Tensor:
     """Mean squared difference of every vector to every anchor.
 
@@ -137,6 +165,9 @@ class SoftAnchorAlignmentLoss(BaseDomainLoss):
     anchor (detached vectors; under DDP the vectors of every rank, in rank
     order, so that all ranks keep the same anchors).
 
+    With ``normalisation_pooling`` (the default, the authors' code) the class
+    means pass their gradient back through :func:`normalisation_pooling`.
+
     Until ``start_iter`` (the authors' code: epoch 50 of 200) the loss is 0
     and the anchors stay put. The anchors (``anchors``, ``initialised``) are
     buffers: they are saved in checkpoints and restored on resume.
@@ -154,6 +185,9 @@ class SoftAnchorAlignmentLoss(BaseDomainLoss):
         init_key: Array of ``init_file`` to read (``'target'``).
         domain: ``'target'`` (default), ``'source'`` or ``'pseudo'``.
         loss_weight: 0.1 in the MADAv2 code, 0.7 in MADA.
+        normalisation_pooling: Scale the gradient of each class mean by 2 x
+            the class's pixel share (the authors' code); ``False``: the plain
+            mean's gradient.
         inputs: Default ``('decoder_feats', 'seg_logits')``.
         loss_name: Log key (``loss_anchor``).
     """
@@ -163,13 +197,15 @@ class SoftAnchorAlignmentLoss(BaseDomainLoss):
     def __init__(self, num_classes: int, feat_channels: int, num_anchors: int = 10,
                  momentum: float = 0.999, start_iter: int = 0, min_pixels: int = 10,
                  init_file: Optional[str] = None, init_key: str = 'target',
-                 domain: str = 'target', loss_weight: float = 0.1, inputs=None,
+                 domain: str = 'target', loss_weight: float = 0.1,
+                 normalisation_pooling: bool = True, inputs=None,
                  loss_name: str = 'loss_anchor') -> None:
         super().__init__(domain, loss_weight, inputs, loss_name)
         if not 0 <= momentum <= 1:
             raise ValueError(f'SoftAnchorAlignmentLoss: momentum must be in [0, 1], got {momentum}')
         self.num_classes, self.feat_channels = int(num_classes), int(feat_channels)
         self.momentum, self.start_iter, self.min_pixels = float(momentum), int(start_iter), int(min_pixels)
+        self.normalisation_pooling = bool(normalisation_pooling)
         self.register_buffer('anchors', torch.zeros(int(num_anchors), self.dim))
         self.register_buffer('initialised', torch.zeros((), dtype=torch.bool))
         if init_file is not None:
@@ -220,7 +256,10 @@ class SoftAnchorAlignmentLoss(BaseDomainLoss):
                 f'feat_channels={self.feat_channels}, num_classes={self.num_classes}.')
         pred = seg_logits.detach().argmax(1, keepdim=True).float()
         pred = F.interpolate(pred, size=decoder_feats.shape[2:], mode='nearest')[:, 0].long()
-        return class_mean_vectors(decoder_feats.float(), pred, self.num_classes, self.min_pixels)
+        feats = decoder_feats.float()
+        if self.normalisation_pooling:
+            feats = normalisation_pooling(feats, pred, self.num_classes)
+        return class_mean_vectors(feats, pred, self.num_classes, self.min_pixels)
 
     def _update(self, vectors: Tensor) -> None:
         """Eq. 8 with the vectors of every rank, in rank order."""

@@ -5,7 +5,7 @@ import torch
 from mmengine.logging import MessageHub
 
 from mmada.active.anchors import class_feature_vector
-from mmada.models.losses import (SoftAnchorAlignmentLoss, class_mean_vectors,
+from mmada.models.losses import (SoftAnchorAlignmentLoss, class_mean_vectors, normalisation_pooling,
                                  ema_update_nearest, soft_anchor_loss)
 from mmada.registry import MODELS
 from mmada.utils.errors import UserFacingError
@@ -112,3 +112,42 @@ def test_bad_anchors_fail_with_a_message(tmp_path):
     module.set_anchors(torch.zeros(2, 2))
     with pytest.raises(UserFacingError, match='feat_channels'):
         module(decoder_feats=torch.ones(1, 3, 1, 2), seg_logits=torch.zeros(1, 2, 1, 2))
+
+
+def test_normalisation_pooling_gives_every_pixel_the_same_share_of_the_gradient():
+    # The authors' normalisation_pooling (models/utils.py): identity forward, the
+    # gradient x 2 * (class pixels / all pixels) backward. One image, 1 x 4 pixels,
+    # D = 1: class 0 on 3 pixels, class 1 on 1 pixel; L = mean_0 + mean_1.
+    feats = torch.tensor([[[[1., 2., 3., 10.]]]], requires_grad=True)
+    labels = torch.tensor([[[0, 0, 0, 1]]])
+    pooled = normalisation_pooling(feats, labels, num_classes=2)
+    assert torch.equal(pooled, feats)  # bit-identical forward
+    class_mean_vectors(pooled, labels, 2, min_pixels=1).sum().backward()
+    # plain means: 1/3 per class-0 pixel, 1 for the class-1 pixel; scaled by
+    # 2 * 3/4 and 2 * 1/4: every pixel 2 / (h w) = 0.5
+    assert feats.grad.flatten().tolist() == pytest.approx([0.5, 0.5, 0.5, 0.5])
+    plain = feats.detach().clone().requires_grad_(True)
+    class_mean_vectors(plain, labels, 2, min_pixels=1).sum().backward()
+    assert plain.grad.flatten().tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.])
+    # an ignored pixel (id outside [0, C)) gets no gradient from the means either way
+    feats.grad = None
+    labels = torch.tensor([[[0, 0, 255, 1]]])
+    class_mean_vectors(normalisation_pooling(feats, labels, 2), labels, 2, 1).sum().backward()
+    assert feats.grad.flatten().tolist() == pytest.approx([0.5, 0.5, 0., 0.5])
+
+
+def test_the_loss_uses_normalisation_pooling_by_default():
+    MessageHub.get_current_instance().update_info('iter', 0)
+    feats = torch.tensor([[[[1., 2., 3., 10.]]]])
+    logits = torch.tensor([[[[5., 5., 5., 0.]], [[0., 0., 0., 5.]]]])
+    grads = {}
+    for pooled in (True, False):
+        module = _module(normalisation_pooling=pooled)
+        module.set_anchors(torch.tensor([[0., 0.], [4., 4.]]))
+        module.eval()
+        f = feats.clone().requires_grad_(True)
+        module(decoder_feats=f, seg_logits=logits).backward()
+        grads[pooled] = f.grad.flatten()
+    # the same loss; class-0 pixels' gradient x 2 * 3/4, the class-1 pixel's x 2 * 1/4
+    assert torch.allclose(grads[True], grads[False] * torch.tensor([1.5, 1.5, 1.5, 0.5]))
+    assert _module().normalisation_pooling

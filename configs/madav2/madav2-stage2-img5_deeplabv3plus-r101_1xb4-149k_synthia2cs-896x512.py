@@ -1,6 +1,6 @@
 # MADAv2 stage 2 (Table 1/2's MADAv2, Table 3's M(4)), from stage 1:
 #   python tools/train.py configs/madav2/madav2-stage1-img5_deeplabv3plus-r101_1xb2-112k_synthia2cs-896x512.py
-#   python tools/train.py configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb2-149k_synthia2cs-896x512.py
+#   python tools/train.py configs/madav2/madav2-stage2-img5_deeplabv3plus-r101_1xb4-149k_synthia2cs-896x512.py
 # Frozen stage-1 teacher, ACP + ACM (Eqs. 9-12), CE on source + labelled target
 # (Eq. 6), OHEM (Eq. 13), soft-anchor loss with EMA target anchors (Eqs. 8, 14)
 # from k-means on the stage-1 model's target vectors (TargetAnchorInitHook).
@@ -17,6 +17,7 @@ load_from_made_by = 'python tools/train.py configs/madav2/madav2-stage1-img5_dee
 # The labels stage 1 acquired (read, never written: stage 2 runs no round); a
 # missing store stops the run before anything is built, naming stage 1's command.
 train_dataloader = dict(
+    batch_size={{_base_.stage2_batch_size}},  # 2 labelled + 2 pool targets per step
     sampler={{_base_.stage2_sampler}},
     dataset=dict(target=dict(label_store_dir=stage1_work_dir + '/active_labels',
                              required_rounds=1, made_by=load_from_made_by)))
