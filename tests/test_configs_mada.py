@@ -78,6 +78,16 @@ def test_stages_chain_their_checkpoints(method, ds):
     for cfg in (load(warmup), s1, s2):
         assert cfg.model.decode_head.num_classes == classes
         assert cfg.model.decode_head.channels == 256  # the authors' decoder
+        # the authors' network: output stride 16, BatchNorm trained, domains apart
+        assert cfg.model.backbone.strides == (1, 2, 2, 1)
+        assert cfg.model.backbone.dilations == (1, 1, 1, 2)
+        assert cfg.model.decode_head.dilations == (1, 6, 12, 18)
+        assert not cfg.model.backbone.norm_eval and cfg.model.backbone.norm_cfg.type == 'SyncBN'
+        assert cfg.model.domain_forward == 'per_domain'
+    # MADAv2's poly runs to the code's max_iter 900,000 (ends near 0.89x / 0.85x)
+    assert s1.param_scheduler[0].end == (900000 if method == 'madav2' else s1.train_cfg.max_iters)
+    if method == 'madav2':
+        assert s2.param_scheduler[0].end == 900000 and s2.train_cfg.max_iters == 148750
     if method == 'mada':
         assert pieces(s2) == (['PseudoLabelTeacher'], [('SoftAnchorAlignmentLoss', 'target')])
         assert s2.model.extra_losses[0].loss_weight == 0.7

@@ -11,6 +11,7 @@ from torch import nn
 from mmada.models.mixers import (AdaptiveCopyPaste, AdaptiveCutMix, adaptive_copy_paste,
                                  adaptive_cutmix, class_confidence, class_sampling_probs,
                                  cutmix_box, update_class_confidence)
+from mmada.models.mixers.cutmix_boxes import region_box
 from mmada.registry import MODELS
 
 IGN = 255
@@ -87,6 +88,38 @@ def test_cutmix_keeps_image_and_label_aligned_and_avoids_ignore():
     # deterministic for a seed
     again = adaptive_cutmix(images, labels, probs, 0.5, torch.Generator().manual_seed(1))
     assert torch.equal(again[0], out_img) and torch.equal(again[2], masks)
+
+
+def test_acm_box_is_the_bounding_box_of_a_random_region_of_the_class():
+    # The authors' stage-2 config (no_pad, no_slim; models/utils.py generate_cutmix):
+    # the bounding box of a random 8-connected region of the drawn class larger than
+    # area_thresh of the image, neither padded nor slimmed to half the image.
+    labels = torch.zeros(10, 20, dtype=torch.long)
+    labels[1:3, 2:5] = 1           # region A: 6 pixels, box (1, 2, 3, 5)
+    labels[3, 5] = 1               # touches A diagonally: A's box grows to (1, 2, 4, 6)
+    labels[6:9, 10:18] = 1         # region B: 24 pixels, box (6, 10, 9, 18)
+    labels[0, 19] = 1              # one pixel: below area_thresh 0.005 x 200 = 1
+    seen = set()
+    for seed in range(30):
+        seen.add(region_box(labels, 1, 0.005, torch.Generator().manual_seed(seed)))
+    assert seen == {(1, 2, 4, 6), (6, 10, 9, 18)}
+    assert region_box(labels, 1, 0.1, torch.Generator()) == (6, 10, 9, 18)  # only B > 20 px
+    assert region_box(labels, 2, 0.005, torch.Generator()) is None  # absent class
+    # in the mix: image 0 receives exactly B's box from image 1 (the most class-1 pixels)
+    batch = torch.stack([torch.full((10, 20), 3), labels])
+    batch[1, 1:5, 2:6] = 3  # only B is left in image 1
+    out_img, out_lab, masks = adaptive_cutmix(encoded(batch), batch, torch.tensor([0., 1., 0., 0.]),
+                                              0.5, torch.Generator().manual_seed(0))
+    expected = torch.zeros(10, 20, dtype=torch.bool)
+    expected[6:9, 10:18] = True
+    assert torch.equal(masks[0], expected)
+    assert torch.equal(out_lab[0][expected], batch[1][expected])
+    # box='centred' keeps a box of half the image around a pixel of the class
+    _, _, centred = adaptive_cutmix(encoded(batch), batch, torch.tensor([0., 1., 0., 0.]), 0.5,
+                                    torch.Generator().manual_seed(0), box='centred')
+    assert abs(int(centred[0].sum()) - 100) <= 30
+    with pytest.raises(ValueError, match='box'):
+        AdaptiveCutMix(num_classes=4, box='padded')
 
 
 def test_cutmix_single_image_is_unchanged():

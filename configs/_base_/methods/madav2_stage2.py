@@ -13,8 +13,9 @@
 #   paper; the code also drops a percentile of pixels by entropy);
 # * ACP (Eq. 12) pastes drawn tail classes between the labelled target images
 #   of the batch ('target', in place);
-# * ACM (Eqs. 9-11) cuts a box of half the image from the batch's image with
-#   most pixels of a drawn class into every 'pseudo' image.
+# * ACM (Eqs. 9-11) cuts, from the batch's image with most pixels of a drawn
+#   class, the bounding box of a random region of that class (the authors'
+#   stage-2 config: no_pad, no_slim) into every 'pseudo' image.
 # Losses: CE on source and labelled target (Eq. 6; the authors' code drops the
 # source: domain_loss_weights source=0), OHEM on the ACP'd labelled target and
 # on the ACM'd pseudo-labelled images (Eq. 13), soft-anchor loss on the unmixed
@@ -38,7 +39,7 @@ stage2_teacher = dict(type='PseudoLabelTeacher', mode='frozen', min_confidence=0
 stage2_acp = dict(type='AdaptiveCopyPaste', num_classes=num_classes,
                   head_classes=head_classes, num_query=3, momentum=0.999, seed=0)
 stage2_acm = dict(type='AdaptiveCutMix', num_classes=num_classes, area_ratio=0.5,
-                  momentum=0.999, seed=1)
+                  momentum=0.999, seed=1, box='region', area_thresh=0.005)
 stage2_ohem_labelled = dict(type='OHEMCrossEntropyLoss', domain='target', thresh=0.7,
                             min_kept=ohem_min_kept_labelled, loss_name='loss_ohem')
 stage2_ohem_unlabelled = dict(type='OHEMCrossEntropyLoss', domain='pseudo', thresh=0.7,

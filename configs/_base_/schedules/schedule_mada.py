@@ -12,11 +12,19 @@ optim_wrapper = dict(optimizer=dict(lr=2.5e-4, momentum=0.9, weight_decay=2e-4))
 default_hooks = dict(checkpoint=dict(interval=10000, max_keep_ckpts=2))
 stage1_iters = 111600
 stage2_iters = 148750
+# MADAv2's code decays its poly towards max_iter 900,000 in both stages while
+# they stop after their epochs, so the rate ends near 0.89x (stage 1) and 0.85x
+# (stage 2) of the base rate instead of at 0: (1 - 111,600 / 900,000)^0.9 and
+# (1 - 148,750 / 900,000)^0.9.
+madav2_poly_end = 900000
 stage1_train_cfg = dict(type='ActiveIterBasedTrainLoop', max_iters=stage1_iters, val_interval=10000)
-stage1_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=stage1_iters,
+stage1_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=madav2_poly_end,
                          by_epoch=False)]
+# A poly that ends at 0 with the training (MADA's stage 1 here: see its configs).
+stage1_scheduler_to_zero = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=stage1_iters,
+                                 by_epoch=False)]
 stage2_train_cfg = dict(type='IterBasedTrainLoop', max_iters=stage2_iters, val_interval=10000)
-stage2_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=stage2_iters,
+stage2_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=madav2_poly_end,
                          by_epoch=False)]
 # Warm-up (AdaptSegNet): 20 epochs (paper) of Cityscapes train at 2 images per step.
 warmup_iters = 29750

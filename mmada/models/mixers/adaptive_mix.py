@@ -10,8 +10,9 @@ MADAv2 (Ning et al., TPAMI 2023) borrows both from AEL (Hu et al., NeurIPS
 * class sampling (Eq. 11): ``softmax(1 - Conf)`` over the classes, so that
   the classes the model is least sure of are drawn most;
 * ACM (Eq. 9): each unlabelled image receives a box cut from another image
-  of the batch, the one with most pixels of a drawn class, the box placed
-  on a pixel of that class; images and pseudo labels are cut together;
+  of the batch, the one with most pixels of a drawn class: by default the
+  bounding box of a random region of that class (the authors' stage-2
+  config, :mod:`.cutmix_boxes`); images and pseudo labels are cut together;
 * ACP (Eq. 12): each labelled image receives the pixels of a few drawn
   *tail* classes (all but the head classes road, sidewalk, building,
   vegetation, sky) from another labelled image of the batch, with their
@@ -27,7 +28,6 @@ ranks before the EMA, so every rank keeps the statistics of the whole batch
 (as the authors' single-GPU batch) and they are the same on every rank: the
 checkpoint (rank 0's) resumes every rank exactly.
 """
-import math
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -36,6 +36,7 @@ from torch import Tensor
 
 from mmada.registry import MODELS
 from ..batch_steps import BaseBatchStep, stack_labels, stack_logits, with_labels
+from .cutmix_boxes import ACM_BOXES, cutmix_box, region_box  # noqa: F401 (re-exported)
 
 #: Cityscapes train ids of MADAv2's head classes: road, sidewalk, building,
 #: vegetation, sky (the authors' ``ignore_cat = [0, 1, 2, 8, 10]``).
@@ -122,37 +123,6 @@ def class_sampling_probs(conf: Tensor, classes: Optional[Sequence[int]] = None) 
     return logits.softmax(0)
 
 
-def cutmix_box(shape, area_ratio: float, centre: Optional[Tuple[int, int]],
-               generator: torch.Generator) -> Tuple[int, int, int, int]:
-    """A box of ``area_ratio`` of the image, random aspect, around ``centre``.
-
-    The aspect is drawn as in the authors' cutmix: the height fraction
-    ``exp(u log a)`` (u ~ U(0, 1)), the width fraction ``a`` over it. The
-    box is shifted to lie inside the image.
-
-    Args:
-        shape: (H, W).
-        area_ratio: a, the box's share of the image.
-        centre: (y, x) the box is centred on; ``None``: uniform position.
-        generator: Random generator.
-
-    Returns:
-        tuple: (y0, x0, y1, x1), end exclusive.
-    """
-    h, w = shape
-    u = float(torch.rand((), generator=generator))
-    fy = math.exp(u * math.log(area_ratio))
-    bh, bw = max(1, round(fy * h)), max(1, round(area_ratio / fy * w))
-    bh, bw = min(bh, h), min(bw, w)
-    if centre is None:
-        y0 = int(torch.randint(0, h - bh + 1, (), generator=generator))
-        x0 = int(torch.randint(0, w - bw + 1, (), generator=generator))
-    else:
-        y0 = min(max(int(centre[0]) - bh // 2, 0), h - bh)
-        x0 = min(max(int(centre[1]) - bw // 2, 0), w - bw)
-    return y0, x0, y0 + bh, x0 + bw
-
-
 def _paste(images: Tensor, labels: Tensor, dst: int, src: int, mask: Tensor,
            out_images: Tensor, out_labels: Tensor, ignore_index: int) -> Tensor:
     """Copy ``src``'s pixels in ``mask`` onto ``dst`` (never from/onto ignore)."""
@@ -163,28 +133,38 @@ def _paste(images: Tensor, labels: Tensor, dst: int, src: int, mask: Tensor,
 
 
 def adaptive_cutmix(images: Tensor, labels: Tensor, probs: Tensor, area_ratio: float,
-                    generator: torch.Generator, ignore_index: int = 255
+                    generator: torch.Generator, ignore_index: int = 255,
+                    box: str = 'region', area_thresh: float = 0.005
                     ) -> Tuple[Tensor, Tensor, Tensor]:
     """MADAv2 Eq. 9 on a batch: every image gets a box from another image.
 
     For image ``i``: a class ``c`` is drawn with ``probs`` (Eq. 11); the
     partner is the other image with most pixels of ``c`` (the next one when
-    none has any); the box (:func:`cutmix_box`) is centred on a random
-    pixel of ``c`` in the partner. Every image is mixed from the unmixed
-    batch.
+    none has any); the box is, with ``box='region'`` (the authors' code),
+    the bounding box of a random region of ``c`` in the partner
+    (:func:`region_box`), or a random box of ``area_ratio`` of the image
+    when ``c`` has no region that large; with ``box='centred'`` a box of
+    ``area_ratio`` centred on a random pixel of ``c`` (:func:`cutmix_box`).
+    Every image is mixed from the unmixed batch.
 
     Args:
         images: (B, 3, H, W) images.
         labels: (B, H, W) int64 (pseudo) labels.
         probs: (C,) class probabilities.
-        area_ratio: Box share of the image (0.5, the authors' boxes).
+        area_ratio: Share of the image of a ``'centred'`` box and of the
+            fallback box (0.5, the authors' ``init_cutmix``).
         generator: Random generator.
         ignore_index: Unlabelled id.
+        box: ``'region'`` or ``'centred'``.
+        area_thresh: Smallest region of a ``'region'`` box, as a share of
+            the image (0.005, the authors' stage-2 config).
 
     Returns:
         tuple: Mixed images, mixed labels and the (B, H, W) bool masks of
         the pixels each image received.
     """
+    if box not in ACM_BOXES:
+        raise ValueError(f'ACM box must be one of {ACM_BOXES}, got {box!r}')
     b = images.shape[0]
     out_images, out_labels = images.clone(), labels.clone()
     masks = torch.zeros_like(labels, dtype=torch.bool)
@@ -195,11 +175,15 @@ def adaptive_cutmix(images: Tensor, labels: Tensor, probs: Tensor, area_ratio: f
         counts = (labels == c).flatten(1).sum(1).cpu()
         counts[i] = -1
         j = int(counts.argmax()) if counts.max() > 0 else (i + 1) % b
-        where = (labels[j] == c).nonzero().cpu()
-        centre = None
-        if len(where):
-            centre = tuple(where[int(torch.randint(0, len(where), (), generator=generator))].tolist())
-        y0, x0, y1, x1 = cutmix_box(labels.shape[1:], area_ratio, centre, generator)
+        rect = region_box(labels[j], c, area_thresh, generator) if box == 'region' else None
+        if rect is None:
+            centre = None
+            where = (labels[j] == c).nonzero().cpu() if box == 'centred' else []
+            if len(where):
+                centre = tuple(where[int(torch.randint(0, len(where), (),
+                                                       generator=generator))].tolist())
+            rect = cutmix_box(labels.shape[1:], area_ratio, centre, generator)
+        y0, x0, y1, x1 = rect
         box = torch.zeros_like(masks[i])
         box[y0:y1, x0:x1] = True
         masks[i] = _paste(images, labels, i, j, box, out_images, out_labels, ignore_index)
@@ -287,17 +271,26 @@ class AdaptiveCutMix(_ConfidenceMixer):
     Args:
         num_classes: C.
         domain: Domain to mix (``'pseudo'``, added by the teacher).
-        area_ratio: Box share of the image (0.5).
+        area_ratio: Share of the image of a centred box and of the fallback
+            box (0.5).
         momentum: Momentum of the class-confidence EMA (0.999).
         seed: Seed of the draws.
+        box: ``'region'`` (the authors' stage 2, ``no_pad`` / ``no_slim``:
+            the bounding box of a random region of the drawn class) or
+            ``'centred'`` (a box of ``area_ratio`` around one of its pixels).
+        area_thresh: Smallest region of a ``'region'`` box (share of the image).
     """
 
     def __init__(self, num_classes: int, domain: str = 'pseudo', area_ratio: float = 0.5,
-                 momentum: float = 0.999, seed: int = 0) -> None:
+                 momentum: float = 0.999, seed: int = 0, box: str = 'region',
+                 area_thresh: float = 0.005) -> None:
         super().__init__(num_classes, domain, momentum, seed)
         if not 0 < area_ratio <= 1:
             raise ValueError(f'AdaptiveCutMix: area_ratio must be in (0, 1], got {area_ratio}')
-        self.area_ratio = float(area_ratio)
+        if box not in ACM_BOXES or not 0 <= area_thresh < 1:
+            raise ValueError(f'AdaptiveCutMix: box must be one of {ACM_BOXES} and area_thresh '
+                             f'in [0, 1), got {box!r} and {area_thresh}')
+        self.area_ratio, self.box, self.area_thresh = float(area_ratio), box, float(area_thresh)
 
     def forward(self, segmentor, inputs, data_samples):
         """Mix ``domain``'s images and labels (statistics updated in training)."""
@@ -307,7 +300,8 @@ class AdaptiveCutMix(_ConfidenceMixer):
             self._update_statistics(stack_logits(samples, 'AdaptiveCutMix'), labels, ignore)
         probs = class_sampling_probs(self.confidence)
         images, labels, _ = adaptive_cutmix(images, labels, probs, self.area_ratio,
-                                            self.generator(), ignore)
+                                            self.generator(), ignore, self.box,
+                                            self.area_thresh)
         return self._replace(inputs, data_samples, self.domain, images, labels, samples)
 
 
