@@ -174,6 +174,57 @@ def _check_model_wrapper(cfg: Config) -> None:
             'configs/_base_/uda/adversarial.py sets it.')
 
 
+def first_host(node_list: str) -> str:
+    """The first host of a SLURM node list (``node[03-05,09],gpu1`` -> ``node03``).
+
+    What ``scontrol show hostname LIST | head -n1`` prints, without needing
+    ``scontrol`` on the node.
+
+    Args:
+        node_list: ``SLURM_NODELIST``.
+
+    Returns:
+        str: The first host name.
+    """
+    name = node_list.strip()
+    depth, end = 0, len(name)
+    for i, char in enumerate(name):  # the first entry: up to a comma outside brackets
+        depth += {'[': 1, ']': -1}.get(char, 0)
+        if char == ',' and depth == 0:
+            end = i
+            break
+    name = name[:end]
+    while '[' in name:  # each bracket: its first number
+        prefix, rest = name.split('[', 1)
+        ranges, suffix = rest.split(']', 1)
+        name = prefix + ranges.split(',')[0].split('-')[0] + suffix
+    return name
+
+
+def slurm_env(environ: dict, port: Optional[int] = None) -> dict:
+    """The ``torch.distributed`` variables of a SLURM task (as MMEngine sets them).
+
+    Args:
+        environ: The task's environment (``SLURM_PROCID``, ``SLURM_NTASKS``,
+            ``SLURM_NODELIST``, optionally ``SLURM_LOCALID``, ``MASTER_ADDR``,
+            ``MASTER_PORT``).
+        port: ``env_cfg.dist_cfg.port`` of the config, if any (wins over
+            ``MASTER_PORT``; 29500 when neither is set).
+
+    Returns:
+        dict: ``MASTER_ADDR``, ``MASTER_PORT``, ``WORLD_SIZE``, ``RANK``,
+        ``LOCAL_RANK``.
+    """
+    missing = [k for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST') if k not in environ]
+    if missing:
+        raise UserFacingError(f'--launcher slurm: {", ".join(missing)} not set; start the run '
+                              'with srun (tools/slurm_train.sh) or use --launcher pytorch')
+    return dict(MASTER_ADDR=environ.get('MASTER_ADDR') or first_host(environ['SLURM_NODELIST']),
+                MASTER_PORT=str(port or environ.get('MASTER_PORT') or 29500),
+                WORLD_SIZE=environ['SLURM_NTASKS'], RANK=environ['SLURM_PROCID'],
+                LOCAL_RANK=environ.get('SLURM_LOCALID', '0'))
+
+
 def prepare_cfg(cfg: Config, train_data: bool = True) -> Config:
     """Make a config runnable on this machine.
 
@@ -181,9 +232,11 @@ def prepare_cfg(cfg: Config, train_data: bool = True) -> Config:
     machine) need three things MMEngine 0.10.7 does not do by itself:
 
     * the ``gloo`` backend (NCCL needs GPUs);
-    * the process group initialised here, because MMEngine's PyTorch launcher
-      calls ``torch.cuda.set_device`` first, which a CPU build lacks (the
-      Runner then sees an initialised group and skips its own init);
+    * the process group initialised here, because MMEngine's PyTorch and
+      SLURM launchers call ``torch.cuda.set_device`` first, which a CPU build
+      lacks (the Runner then sees an initialised group and skips its own
+      init); for SLURM the rank, world size and master come from the SLURM
+      variables (:func:`slurm_env`), as MMEngine takes them;
     * ``device_ids=None`` for DistributedDataParallel, which refuses device
       ids for CPU modules.
 
@@ -202,7 +255,9 @@ def prepare_cfg(cfg: Config, train_data: bool = True) -> Config:
     if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
         return cfg
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
+    if cfg.launcher == 'slurm' and not torch_dist.is_initialized():
+        os.environ.update(slurm_env(os.environ, cfg.env_cfg.dist_cfg.get('port')))
+    if cfg.launcher in ('pytorch', 'slurm') and not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
     wrapper['device_ids'] = None

@@ -73,6 +73,49 @@ def test_slurm_test_builds_srun_line(tmp_path):
     assert proc.returncode == 2 and 'usage:' in proc.stderr
 
 
+def test_first_host_of_slurm_node_lists():
+    from mmada.utils.config import first_host
+    assert first_host('node07') == 'node07'
+    assert first_host('node[03-05,09]') == 'node03'
+    assert first_host('gpu[1,3-5],cpu[2-3]') == 'gpu1'
+    assert first_host('a-b,c') == 'a-b'
+    assert first_host('rack[2-3]-n[4-6]') == 'rack2-n4'
+
+
+def test_slurm_env_maps_the_task_variables_and_refuses_a_run_outside_srun():
+    from mmada.utils import UserFacingError
+    from mmada.utils.config import slurm_env
+    task = dict(SLURM_PROCID='3', SLURM_NTASKS='8', SLURM_NODELIST='n[12-13]', SLURM_LOCALID='1')
+    assert slurm_env(task) == dict(MASTER_ADDR='n12', MASTER_PORT='29500', WORLD_SIZE='8',
+                                   RANK='3', LOCAL_RANK='1')
+    got = slurm_env(dict(task, MASTER_ADDR='h', MASTER_PORT='1234'), port=None)
+    assert (got['MASTER_ADDR'], got['MASTER_PORT']) == ('h', '1234')
+    assert slurm_env(dict(task, MASTER_PORT='1234'), port=4321)['MASTER_PORT'] == '4321'
+    with pytest.raises(UserFacingError, match='SLURM_PROCID, SLURM_NODELIST not set'):
+        slurm_env(dict(SLURM_NTASKS='2'))
+
+
+@pytest.mark.e2e
+def test_slurm_launcher_on_a_node_without_gpu_trains_two_tasks_with_gloo(tmp_path, bench_root):
+    """Two tasks as srun starts them (SLURM variables set by hand), no GPU."""
+    from tests.helpers.launch import check_tier, tool_env
+    check_tier('launches tools/train.py twice')
+    cfg = tiny_config(SUPERVISED, str(tmp_path), bench_root, max_iters=2)
+    work, port = str(tmp_path / 'work'), str(free_port())
+    procs = []
+    for rank in range(2):
+        env = tool_env(dict(SLURM_PROCID=str(rank), SLURM_NTASKS='2', SLURM_LOCALID=str(rank),
+                            SLURM_NODELIST='localhost', MASTER_PORT=port))
+        procs.append(subprocess.Popen(
+            [sys.executable, 'tools/train.py', cfg, '--work-dir', work, '--launcher', 'slurm'],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs[0][-3000:] + outs[1][-3000:]
+    assert 'Distributed launcher: slurm' in outs[0] and 'GPU number: 2' in outs[0]
+    assert "backend='gloo'" in outs[0]
+    assert osp.exists(osp.join(work, 'iter_2.pth'))
+
+
 def _weights(path):
     state = torch.load(path, map_location='cpu', weights_only=True)['state_dict']
     return {k: v for k, v in state.items() if v.is_floating_point()}
@@ -138,3 +181,31 @@ def test_sigterm_to_one_rank_and_its_workers_stops_both_ranks_at_one_iteration(
     assert sorted(osp.basename(p) for p in glob.glob(osp.join(work, '*.pth'))) == ['iter_2.pth']
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 2
+
+
+@pytest.mark.e2e
+def test_killed_run_with_persistent_workers_resumes_to_the_uninterrupted_weights(
+        tmp_path, bench_root):
+    """num_workers=2, persistent: SIGKILL after iteration 4 (round 2 and checkpoint done)."""
+    workers = {'train_dataloader.num_workers': 2, 'train_dataloader.persistent_workers': True}
+    opts = dict(active_rounds=[2, 4], custom_imports=dict(imports=['tests.helpers.kill_hook']),
+                **workers)
+    cfg = tiny_config(RIPU_RA, str(tmp_path / 'a'), bench_root, max_iters=6, **opts)
+    full = str(tmp_path / 'full')
+    run_tool(['tools/train.py', cfg, '--work-dir', full])
+    kill_cfg = tiny_config(RIPU_RA, str(tmp_path / 'b'), bench_root, max_iters=6, **opts,
+                           custom_hooks=[dict(type='ActiveLearningHook'),
+                                         dict(type='KillAfterIterHook', at=4)])
+    work = str(tmp_path / 'killed')
+    proc = run_tool(['tools/train.py', kill_cfg, '--work-dir', work], check=False)
+    assert proc.returncode == -9, (proc.stdout + proc.stderr)[-3000:]
+    assert 'Iter(train) [5/6]' not in proc.stdout + proc.stderr
+    proc = run_tool(['tools/train.py', kill_cfg, '--work-dir', work, '--resume'],
+                    env=dict(MMADA_NO_KILL='1'))
+    assert 'resumed epoch: 0, iter: 4' in proc.stdout + proc.stderr
+    assert_same_store(store_snapshot(osp.join(work, 'active_labels')),
+                      store_snapshot(osp.join(full, 'active_labels')))
+    a, b = _weights(osp.join(full, 'iter_6.pth')), _weights(osp.join(work, 'iter_6.pth'))
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=k)
