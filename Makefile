@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 SETUP_STAMP := .venv/.mmada-setup-done
 
-.PHONY: setup demo test test-fast coverage bench benchmark clean-data
+.PHONY: setup demo test test-fast coverage bench bench-gpu benchmark clean-data
 
 $(SETUP_STAMP): pyproject.toml tools/setup_env.sh
 	bash tools/setup_env.sh
@@ -33,6 +33,10 @@ bench: $(SETUP_STAMP)
 	$(PY) tools/benchmarks/ripu_selection.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/global_topn_memory.py --out docs/benchmarks.md
 	$(PY) tools/benchmarks/label_store.py --out docs/benchmarks.md
+
+# Training steps at the papers' settings on a CUDA device (a CPU smoke run without one).
+bench-gpu: $(SETUP_STAMP)
+	$(PY) tools/benchmarks/gpu.py --out docs/benchmarks.md
 
 # Every method and baseline x 3 seeds on the hard synthetic target: the
 # results table and figure in docs/results_synthetic.md (goal: at most 90 min on 2 cores).
