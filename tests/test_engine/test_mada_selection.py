@@ -1,8 +1,9 @@
 """MADAv2 image selection through its config: a round before the first step, anchors
-in the checkpoint and on disk, whole images labelled, the same images on 1 and 2 ranks."""
+in the checkpoint and on disk, whole images labelled, the same images on 1 and 4 ranks."""
 import pytest
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -44,17 +45,22 @@ def test_madav2_selects_whole_images_with_checkpointed_anchors(tmp_path, bench_r
     with np.load(osp.join(work, 'anchors', 'anchors_round_0001.npz')) as z:
         np.testing.assert_array_equal(z['source'], state['source_anchors'].numpy())
 
-    one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
+    # One round on 1 and on 4 gloo ranks (source and target passes gathered in
+    # chunks on rank 0, k-means there, anchors broadcast; allocators merged).
+    one, four = str(tmp_path / 'one'), str(tmp_path / 'four')
     ckpt_path = osp.join(work, 'iter_2.pth')
     run_tool(['tools/select.py', cfg, ckpt_path, '--work-dir', one])
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
     proc = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         f'--master_port={free_port()}', 'tools/select.py', cfg, ckpt_path, '--work-dir', two,
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=4',
+         f'--master_port={free_port()}', 'tools/select.py', cfg, ckpt_path, '--work-dir', four,
          '--launcher', 'pytorch'], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    a, b = _images(osp.join(one, 'active_labels')), _images(osp.join(two, 'active_labels'))
+    shares = re.search(r'images scored per rank: ([\d/]+)\)', proc.stdout + proc.stderr)
+    shares = [int(n) for n in shares.group(1).split('/')]
+    assert len(shares) == 4 and sum(shares) == 12 and max(shares) - min(shares) <= 1
+    a, b = _images(osp.join(one, 'active_labels')), _images(osp.join(four, 'active_labels'))
     assert len(a) == 3 and a == b
     with np.load(osp.join(one, 'anchors', 'anchors_round_0001.npz')) as za, \
-            np.load(osp.join(two, 'anchors', 'anchors_round_0001.npz')) as zb:
+            np.load(osp.join(four, 'anchors', 'anchors_round_0001.npz')) as zb:
         np.testing.assert_allclose(za['target'], zb['target'], rtol=1e-5, atol=1e-6)

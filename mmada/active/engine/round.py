@@ -169,6 +169,8 @@ class AcquisitionRound:
         if get_dist_info()[0] == 0:
             record = self._decide_and_commit(gathered, target, store, round_index, work_dir)
             record['time_s'] = round(time.time() - start, 2)
+            if world_size > 1:  # how the pool was shared (every rank scores its shard)
+                record['images_per_rank'] = [len(part_meta) for _, part_meta in gathered]
         box = [record]
         if world_size > 1:
             barrier()
@@ -357,9 +359,11 @@ def format_record(record: dict) -> str:
     per_class = ', '.join(f'{k}={v}' for k, v in record['per_class'].items())
     pseudo = (f'; {record["pseudo_pixels"]} pseudo-labelled pixels (not budget)'
               if record.get('pseudo_pixels') else '')
+    ranks = (f' (images scored per rank: {"/".join(map(str, record["images_per_rank"]))})'
+             if record.get('images_per_rank') else '')
     return (f'[active] round {record["round"]}: {record["units"]} units, '
             f'{record["queried_pixels"]} pixels queried in {record["images"]} images; '
             f'labelled {record["labelled_pixels"]} pixels '
             f'({record["labelled_percent"]:.3f}% of the pool){pseudo}; imbalance '
-            f'{record["imbalance"]:.4f}; {record["time_s"]:.1f} s\n'
+            f'{record["imbalance"]:.4f}; {record["time_s"]:.1f} s{ranks}\n'
             f'[active] labelled pixels per class: {per_class}')
