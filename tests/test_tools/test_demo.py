@@ -28,15 +28,16 @@ demo = _load_demo()
 
 def test_demo_runs_every_method_family_in_table_order():
     # source only, UDA, random, RIPU, CBDA, MADAv2, ADA-MCU, point supervision,
-    # supervised: one row each; by default all but point supervision (the
-    # 10-minute limit); MADAv2 stage 1 + 2 and point supervision when named
+    # supervised: one row each; by default all but point supervision and the
+    # supervised upper bound (the 10-minute limit); MADAv2 stage 1 + 2, point
+    # supervision and supervised when named
     families = [r.family for r in demo.METHODS]
     assert sorted(set(families), key=families.index) == list(demo.FAMILIES)
     assert families == list(demo.FAMILIES[:6]) + ['MADAv2'] + list(demo.FAMILIES[6:])
     assert [r.family for r in demo.select_rows(None)] == [
-        f for f in demo.FAMILIES if f != 'point supervision']
-    assert [r.name for r in demo.METHODS if r.extra] == ['MADAv2 stage 1 + 2',
-                                                         'point supervision K=10 x 5 pts']
+        f for f in demo.FAMILIES if f not in ('point supervision', 'supervised')]
+    assert [r.name for r in demo.METHODS if r.extra] == [
+        'MADAv2 stage 1 + 2', 'point supervision K=10 x 5 pts', 'supervised (all target labels)']
     assert demo.select_rows(['point supervision K=10 x 5 pts'])[-1].family == 'point supervision'
     assert demo.METHODS[0] is demo.SOURCE_ONLY and demo.SOURCE_ONLY.family == 'source only'
     assert len({r.name for r in demo.METHODS}) == len(demo.METHODS)
