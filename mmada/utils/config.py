@@ -108,7 +108,8 @@ def _missing_pretrained(cfg: Config) -> list:
         problems.append(
             f'pretrained weights {path} do not exist (config key {key}; looked for '
             f'{osp.abspath(path)}). Put them there (the config\'s README says where they come '
-            f'from), or set --cfg-options {key}=/path/to/weights.pth.')
+            f'from), or set --cfg-options {key}=/path/to/weights.pth '
+            f'({key.rsplit(".", 1)[0]}=None starts from random weights).')
     return problems
 
 

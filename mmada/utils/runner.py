@@ -20,5 +20,11 @@ def build_runner(cfg: Config):
 
     from mmada.registry import RUNNERS
     if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
+        # Looked up in mmada's registry itself, not in the scope an earlier
+        # runner of this process left current (after a plain mmseg run:
+        # 'mmseg', where no mmada runner is registered).
+        runner_cls = RUNNERS.get(cfg.runner_type)
+        if runner_cls is None:
+            raise KeyError(f'runner_type={cfg.runner_type!r} is not a registered runner')
+        return runner_cls.from_cfg(cfg)
     return Runner.from_cfg(cfg)

@@ -1,7 +1,9 @@
 """A tiny two-domain segmentor and data samples for in-process model tests."""
+import itertools
 import os.path as osp
 
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -9,6 +11,7 @@ from mmseg.structures import SegDataSample
 from mmada.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+_LOGGERS = itertools.count()
 
 
 def build_model(**overrides):
@@ -19,6 +22,10 @@ def build_model(**overrides):
     cfg.model.update(overrides)
     with DefaultScope.overwrite_default_scope('mmada'):
         model = MODELS.build(cfg.model)
+    # init_weights logs to MMLogger's latest instance: a fresh one, not the
+    # logger of a runner an earlier test in this process finished (its file
+    # handler is closed).
+    MMLogger.get_instance(f'build_model_{next(_LOGGERS)}')
     model.init_weights()
     model.train()
     return model

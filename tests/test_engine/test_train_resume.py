@@ -43,6 +43,8 @@ def test_missing_imagenet_weights_give_one_clear_message(tmp_path, bench_root):
                           type='ImageNetPretrained', checkpoint=str(tmp_path / 'r101.pth'))})
     proc = run_tool(['tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')], check=False)
     assert proc.returncode == 1
-    assert 'Could not load the ImageNet weights' in proc.stderr
-    assert 'r101.pth' in proc.stderr and 'init_cfg=None' in proc.stderr
-    assert 'Traceback' not in proc.stderr
+    # checked before the model and the data are built: the file, the config key, the way out
+    assert f'pretrained weights {tmp_path / "r101.pth"} do not exist' in proc.stderr
+    assert '--cfg-options model.backbone.init_cfg.checkpoint=/path/to/weights.pth' in proc.stderr
+    assert 'model.backbone.init_cfg=None' in proc.stderr
+    assert 'Traceback' not in proc.stderr and 'Iter(train)' not in proc.stderr
