@@ -7,12 +7,11 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 from torch import nn
 
 from mmada.models.losses import MultiLevelContrastiveLoss
 from mmada.registry import MODELS
+from tests.helpers.segmentors import samples
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -212,16 +211,6 @@ def test_draws_reproducible_and_resumed_from_the_state_dict():
 # --------------------------------------------------------------------------
 # Through a TwoDomainSegmentor on the tiny model
 # --------------------------------------------------------------------------
-def samples_of(labels):
-    out = []
-    for lab in labels:
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=lab[None].long())
-        s.set_metainfo(dict(img_shape=lab.shape, ori_shape=lab.shape, pad_shape=lab.shape))
-        out.append(s)
-    return out
-
-
 def test_through_two_domain_segmentor_with_online_outputs():
     cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/deeplabv2_r18_tiny.py'))
     base = Config.fromfile(osp.join(ROOT, 'configs/_base_/methods/ada_mcu_contrastive.py'))
@@ -237,7 +226,7 @@ def test_through_two_domain_segmentor_with_online_outputs():
     tgt_gt = torch.randint(0, 19, (2, 32, 64), generator=gen)
     group = torch.randint(0, 3, (2, 32, 64), generator=gen)
     tgt_lab = torch.where(group == 0, tgt_gt, torch.full_like(tgt_gt, 255))
-    data = dict(source=samples_of(src_lab), target=samples_of(tgt_lab))
+    data = dict(source=samples(src_lab), target=samples(tgt_lab))
     inputs = dict(source=torch.randn(2, 3, 32, 64, generator=gen),
                   target=torch.randn(2, 3, 32, 64, generator=gen))
     outputs = model.forward_domains(inputs, data)
